@@ -1,0 +1,23 @@
+// Bundles src/ into dist/ with esbuild. One bundle with code splitting: the CLI entry holds commander and
+// the light modules; each command, the store and each provider is a chunk loaded on first use. Native and
+// heavy packages stay external and load only in the commands that import them.
+import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+await build({
+  entryPoints: ['src/cli.ts'],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: { SHIPLOG_VERSION: JSON.stringify(version) },
+  external: ['better-sqlite3', 'pg', 'pg-native', '@kubernetes/client-node', 'axios'],
+  // Bundled CommonJS (commander) calls require() for Node built-ins; give the ESM bundle one.
+  banner: { js: "import { createRequire as __shiplogRequire } from 'node:module'; const require = __shiplogRequire(import.meta.url);" },
+});

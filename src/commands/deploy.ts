@@ -1,0 +1,113 @@
+import { ciMetadata } from '../ci-env.js';
+import { getDeployment } from '../db/deployments.js';
+import type { Store } from '../db/store.js';
+import type { Deployment } from '../deployment.js';
+import { formatDuration, parseDuration } from '../duration.js';
+import { ExitCode, exitCodeForStatus, ShiplogError, type ExitCodeValue } from '../errors.js';
+import type { Status } from '../lifecycle.js';
+import type { DeployPlan } from '../providers/provider.js';
+import { planDeploy, type ProviderOptions } from '../providers/select.js';
+import { recordDeployment } from '../record.js';
+import { Tracker } from '../tracker.js';
+import * as valid from '../validate.js';
+import { withStore, type CommandContext } from './context.js';
+
+export interface DeployOptions extends ProviderOptions {
+  app?: string;
+  env?: string;
+  version?: string;
+  commit?: string;
+  repo?: string;
+  key?: string;
+  operator?: string;
+  message?: string;
+  timeout?: string;
+  supersede?: boolean;
+}
+
+export async function run(ctx: CommandContext, options: DeployOptions, argv: string[]): Promise<ExitCodeValue> {
+  const app = valid.requireName(options.app, '--app');
+  const env = valid.requireName(options.env, '--env');
+  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+  const ci = ciMetadata();
+  const request = {
+    app,
+    env,
+    version: valid.optionalText(options.version, '--version', 200),
+    commitSha: valid.commitSha(options.commit ?? ci.commitSha),
+    repo: valid.repoName(options.repo ?? ci.repo),
+    image: valid.optionalText(options.image, '--image', 1_000),
+    operator: valid.optionalText(options.operator ?? ci.operator, '--operator', 200),
+    message: valid.optionalText(options.message, '--message'),
+    ciRunUrl: ci.ciRunUrl,
+    idempotencyKey: valid.optionalText(options.key, '--key', 200),
+    supersede: options.supersede === true,
+  };
+  const plan = await planDeploy(options, argv, ctx.out, timeoutMs);
+
+  return withStore(ctx, async (store) => {
+    const recorded = await recordDeployment(store, {
+      ...request,
+      provider: plan.provider,
+      target: plan.target,
+      status: plan.initialStatus,
+      source: 'cli',
+    });
+    if (!recorded.created) {
+      ctx.out.progress(`${recorded.existing.key} was already recorded with key '${request.idempotencyKey}'; nothing new was started`);
+      return show(ctx, store, recorded.ref[0], ExitCode.ok);
+    }
+    const [id, key] = recorded.ref;
+    const deployment = { id, key, app, env, target: plan.target ?? null };
+    if (plan.provider === 'manual') {
+      ctx.out.progress(`recorded ${key}: ${app} ${request.version ?? ''} to ${env}, running; close it with 'shiplog finish ${key} --status success'`);
+      return show(ctx, store, id, ExitCode.ok);
+    }
+    const tracker = new Tracker(store, plan.source);
+    try {
+      await tracker.follow([recorded.ref]);
+      const status = await startAndFollow(plan, tracker, deployment, ctx, timeoutMs);
+      return show(ctx, store, id, exitCodeForStatus(status));
+    } finally {
+      await tracker.release();
+    }
+  });
+}
+
+async function startAndFollow(
+  plan: DeployPlan,
+  tracker: Tracker,
+  deployment: { id: number; key: string; app: string; env: string; target: Record<string, unknown> | null },
+  ctx: CommandContext,
+  timeoutMs: number | undefined,
+): Promise<Status> {
+  let status: Status = plan.initialStatus;
+  if (plan.start) {
+    try {
+      const learned = await plan.start(deployment, ctx.out);
+      status = await tracker.settle(deployment.id, { to: 'running', target: learned, detail: 'started' });
+      deployment.target = { ...deployment.target, ...learned };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await tracker.settle(deployment.id, { to: 'failed', error: message, detail: 'could not start' });
+      if (error instanceof ShiplogError && error.exitCode !== ExitCode.failed) throw error;
+      return 'failed';
+    }
+  }
+  if (status !== 'running' || !plan.follow) return status;
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  return plan.follow(tracker, deployment, { out: ctx.out, deadline });
+}
+
+/** Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary line. */
+async function show(ctx: CommandContext, store: Store, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
+  const deployment = await store.read((tx) => getDeployment(tx, String(id)));
+  ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : summaryLine(ctx, deployment)));
+  return exitCode;
+}
+
+function summaryLine(ctx: CommandContext, d: Deployment): string {
+  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
+  const version = d.version ?? d.image ?? d.commitSha ?? '';
+  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n${d.error}` : ''}`;
+}

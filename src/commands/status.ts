@@ -1,0 +1,37 @@
+import { listEnvironmentStates, type EnvironmentState } from '../db/deployments.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { localTime, table } from '../format.js';
+import type { Output } from '../output.js';
+import * as valid from '../validate.js';
+import { withStore, type CommandContext } from './context.js';
+
+export interface StatusOptions {
+  app?: string;
+  env?: string;
+}
+
+export async function run(ctx: CommandContext, options: StatusOptions): Promise<ExitCodeValue> {
+  const filter = {
+    app: options.app === undefined ? undefined : valid.requireName(options.app, '--app'),
+    env: options.env === undefined ? undefined : valid.requireName(options.env, '--env'),
+  };
+  const states = await withStore(ctx, (store) => store.read((tx) => listEnvironmentStates(tx, filter)));
+  ctx.out.result(states, () => statusTable(ctx.out, states));
+  return ExitCode.ok;
+}
+
+function statusTable(out: Output, states: EnvironmentState[]): string {
+  if (states.length === 0) return 'nothing deployed yet';
+  return table(
+    ['APP', 'ENV', 'VERSION', 'DEPLOYED', 'BY', 'KEY', 'OPEN'],
+    states.map(({ app, env, current, open }) => [
+      app,
+      env,
+      current ? (current.version ?? current.image ?? current.commitSha ?? '-') : '-',
+      current ? localTime(current.completedAt ?? current.createdAt) : '-',
+      current?.operator ?? '-',
+      current?.key ?? '-',
+      open.map((d) => `${d.key} ${d.version ?? ''} ${out.status(d.status)}`.replace(/\s+/g, ' ')).join(', '),
+    ]),
+  );
+}

@@ -1,0 +1,126 @@
+import type { Insertable } from 'kysely';
+import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
+import { NotFoundError } from '../errors.js';
+import { activeStatuses, type Status } from '../lifecycle.js';
+import type { DeploymentsTable } from './schema.js';
+import type { Queryable } from './store.js';
+
+/** A deployment's identity, the only thing handed from a committed transaction to the tracker. */
+export type DeploymentRef = readonly [id: number, key: string];
+
+/** Finds a deployment by its numeric id or its key; throws NotFoundError when neither matches. */
+export async function getDeployment(q: Queryable, ref: string): Promise<Deployment> {
+  const found = await findDeployment(q, ref);
+  if (!found) throw new NotFoundError(ref);
+  return found;
+}
+
+export async function findDeployment(q: Queryable, ref: string): Promise<Deployment | undefined> {
+  const byId = /^\d{1,15}$/.test(ref);
+  const row = await q
+    .selectFrom('deployments')
+    .selectAll()
+    .where(byId ? 'id' : 'key', '=', byId ? Number(ref) : ref)
+    .executeTakeFirst();
+  return row ? toDeployment(row) : undefined;
+}
+
+export async function findByIdempotencyKey(q: Queryable, idempotencyKey: string): Promise<Deployment | undefined> {
+  const row = await q.selectFrom('deployments').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return row ? toDeployment(row) : undefined;
+}
+
+/** The one pending or running deployment of an app in an environment, if any. */
+export async function findActive(q: Queryable, app: string, env: string): Promise<Deployment | undefined> {
+  const row = await q
+    .selectFrom('deployments')
+    .selectAll()
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('status', 'in', activeStatuses)
+    .executeTakeFirst();
+  return row ? toDeployment(row) : undefined;
+}
+
+export async function insertDeployment(q: Queryable, values: Insertable<DeploymentsTable>): Promise<DeploymentRef> {
+  const row = await q.insertInto('deployments').values(values).returning(['id', 'key']).executeTakeFirstOrThrow();
+  return [Number(row.id), row.key];
+}
+
+export async function listEvents(q: Queryable, deploymentId: number): Promise<DeploymentEvent[]> {
+  const rows = await q.selectFrom('deployment_events').selectAll().where('deployment_id', '=', deploymentId).orderBy('id').execute();
+  return rows.map(toEvent);
+}
+
+export interface HistoryFilter {
+  app?: string;
+  env?: string;
+  status?: Status;
+  since?: string;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<Deployment[]> {
+  let query = q.selectFrom('deployments').selectAll();
+  if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+  if (filter.env !== undefined) query = query.where('env', '=', filter.env);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map(toDeployment);
+}
+
+/** The refs of deployments still to be followed (active or unresolved) of the given providers. */
+export async function listOpenRefs(q: Queryable, providers: readonly string[], statuses: readonly Status[]): Promise<DeploymentRef[]> {
+  const rows = await q
+    .selectFrom('deployments')
+    .select(['id', 'key'])
+    .where('provider', 'in', providers as DeploymentsTable['provider'][])
+    .where('status', 'in', statuses)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => [Number(row.id), row.key] as const);
+}
+
+export interface EnvironmentState {
+  app: string;
+  env: string;
+  /** The last successful deployment: what runs there now. */
+  current: Deployment | null;
+  /** Deployments still pending or running, and ones left unresolved (timeout, stale). */
+  open: Deployment[];
+}
+
+/** What runs where: for each app and environment, its last success and what is still open. */
+export async function listEnvironmentStates(q: Queryable, filter: { app?: string; env?: string }): Promise<EnvironmentState[]> {
+  let latest = q
+    .selectFrom('deployments')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('status', '=', 'success')
+    .groupBy(['app', 'env']);
+  let open = q.selectFrom('deployments').selectAll().where('status', 'in', ['pending', 'running', 'timeout', 'stale']);
+  if (filter.app !== undefined) {
+    latest = latest.where('app', '=', filter.app);
+    open = open.where('app', '=', filter.app);
+  }
+  if (filter.env !== undefined) {
+    latest = latest.where('env', '=', filter.env);
+    open = open.where('env', '=', filter.env);
+  }
+  const ids = (await latest.execute()).map((row) => Number(row.id));
+  const current = ids.length === 0 ? [] : (await q.selectFrom('deployments').selectAll().where('id', 'in', ids).execute()).map(toDeployment);
+  const states = new Map<string, EnvironmentState>();
+  const stateOf = (d: Deployment) => {
+    const name = `${d.app}\u0000${d.env}`;
+    let state = states.get(name);
+    if (!state) states.set(name, (state = { app: d.app, env: d.env, current: null, open: [] }));
+    return state;
+  };
+  for (const d of current) stateOf(d).current = d;
+  for (const row of await open.orderBy('id').execute()) {
+    const d = toDeployment(row);
+    stateOf(d).open.push(d);
+  }
+  return [...states.values()].sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
+}

@@ -1,0 +1,58 @@
+import type { Generated } from 'kysely';
+import type { EventSource, Status } from '../lifecycle.js';
+
+/**
+ * The store's tables, as every query sees them. Times are ISO-8601 UTC text (`toISOString()`): they sort
+ * correctly as text and read the same in SQLite and PostgreSQL. Booleans are 0/1 integers for the same reason.
+ */
+export interface Database {
+  deployments: DeploymentsTable;
+  deployment_events: DeploymentEventsTable;
+  shiplog_migrations: MigrationsTable;
+}
+
+export interface DeploymentsTable {
+  id: Generated<number>;
+  key: string;
+  app: string;
+  env: string;
+  version: string | null;
+  commit_sha: string | null;
+  repo: string | null;
+  image: string | null;
+  provider: ProviderName;
+  /** JSON text of the provider's details; never secrets. */
+  target: string | null;
+  status: Status;
+  is_rollback: number;
+  rollback_of: number | null;
+  rolled_back_by: number | null;
+  operator: string | null;
+  message: string | null;
+  ci_run_url: string | null;
+  idempotency_key: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  error: string | null;
+  /** Who follows the deployment now (`host:pid:nonce`), and when it last said it still does. */
+  lease_owner: string | null;
+  heartbeat_at: string | null;
+}
+
+export interface DeploymentEventsTable {
+  id: Generated<number>;
+  deployment_id: number;
+  at: string;
+  from_status: Status | null;
+  to_status: Status;
+  source: EventSource;
+  detail: string | null;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at: string;
+}
+
+export type ProviderName = 'command' | 'kubernetes' | 'ncp' | 'http' | 'manual';

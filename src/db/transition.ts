@@ -1,0 +1,54 @@
+import type { Updateable } from 'kysely';
+import { canTransition, isFinal, type EventSource, type Status } from '../lifecycle.js';
+import type { DeploymentsTable } from './schema.js';
+import type { Queryable } from './store.js';
+
+export interface Transition {
+  id: number;
+  /** The status the caller read; the change applies only if the record is still in it. */
+  from: Status;
+  to: Status;
+  source: EventSource;
+  detail?: string | null;
+  /** Other columns to set with the status (error, target, rolled_back_by, …). */
+  set?: Updateable<DeploymentsTable>;
+  at?: string;
+}
+
+/**
+ * Applies one status change as a compare-and-set, with its event row, on the given transaction.
+ * Returns false, changing nothing, when the record has moved on since it was read. Throws when the
+ * lifecycle forbids the change, which is a bug in the caller, not a race.
+ */
+export async function applyTransition(q: Queryable, change: Transition): Promise<boolean> {
+  if (!canTransition(change.from, change.to)) {
+    throw new Error(`illegal transition ${change.from} -> ${change.to} for deployment ${change.id}`);
+  }
+  const at = change.at ?? new Date().toISOString();
+  const timing: Updateable<DeploymentsTable> = {};
+  if (change.to === 'running') timing.started_at = at;
+  if (isFinal(change.to)) {
+    timing.completed_at = at;
+    timing.lease_owner = null;
+  }
+  const result = await q
+    .updateTable('deployments')
+    .set({ ...change.set, ...timing, status: change.to })
+    .where('id', '=', change.id)
+    .where('status', '=', change.from)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await q
+    .insertInto('deployment_events')
+    .values({ deployment_id: change.id, at, from_status: change.from, to_status: change.to, source: change.source, detail: change.detail ?? null })
+    .execute();
+  return true;
+}
+
+/** Records a non-status event (a retry, a progress note) on a deployment. */
+export async function recordNote(q: Queryable, id: number, status: Status, source: EventSource, detail: string): Promise<void> {
+  await q
+    .insertInto('deployment_events')
+    .values({ deployment_id: id, at: new Date().toISOString(), from_status: status, to_status: status, source, detail })
+    .execute();
+}

@@ -1,0 +1,71 @@
+import type { Selectable } from 'kysely';
+import type { EventSource, Status } from './lifecycle.js';
+import type { DeploymentEventsTable, DeploymentsTable, ProviderName } from './db/schema.js';
+
+/** A deployment as the contract shows it (JSON field names, camelCase): a plain value, detached from the store. */
+export interface Deployment {
+  id: number;
+  key: string;
+  app: string;
+  env: string;
+  version: string | null;
+  commitSha: string | null;
+  repo: string | null;
+  image: string | null;
+  provider: ProviderName;
+  target: Record<string, unknown> | null;
+  status: Status;
+  isRollback: boolean;
+  rollbackOf: number | null;
+  rolledBackBy: number | null;
+  operator: string | null;
+  message: string | null;
+  ciRunUrl: string | null;
+  idempotencyKey: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+}
+
+export interface DeploymentEvent {
+  at: string;
+  from: Status | null;
+  to: Status;
+  source: EventSource;
+  detail: string | null;
+}
+
+export function toDeployment(row: Selectable<DeploymentsTable>): Deployment {
+  const begun = row.started_at ?? row.created_at;
+  return {
+    id: Number(row.id),
+    key: row.key,
+    app: row.app,
+    env: row.env,
+    version: row.version,
+    commitSha: row.commit_sha,
+    repo: row.repo,
+    image: row.image,
+    provider: row.provider,
+    target: row.target ? (JSON.parse(row.target) as Record<string, unknown>) : null,
+    status: row.status,
+    isRollback: Number(row.is_rollback) === 1,
+    rollbackOf: row.rollback_of === null ? null : Number(row.rollback_of),
+    rolledBackBy: row.rolled_back_by === null ? null : Number(row.rolled_back_by),
+    operator: row.operator,
+    message: row.message,
+    ciRunUrl: row.ci_run_url,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    durationMs: row.completed_at ? Date.parse(row.completed_at) - Date.parse(begun) : null,
+    error: row.error,
+  };
+}
+
+export function toEvent(row: Selectable<DeploymentEventsTable>): DeploymentEvent {
+  return { at: row.at, from: row.from_status, to: row.to_status, source: row.source, detail: row.detail };
+}

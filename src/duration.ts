@@ -1,0 +1,40 @@
+import { UsageError } from './errors.js';
+
+const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses the contract's durations: `30s`, `5m`, `2h`, `7d`; a bare number is seconds. */
+export function parseDuration(text: string, optionName: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
+  if (!match) {
+    throw new UsageError(`${optionName}: '${text}' is not a duration; write it like 30s, 5m, 2h or 7d`, 'bad_duration');
+  }
+  const ms = Number(match[1]) * unitMs[match[2] ?? 's']!;
+  if (!Number.isFinite(ms) || ms > 100 * 365 * unitMs.d!) {
+    throw new UsageError(`${optionName}: '${text}' is too long a duration`, 'bad_duration');
+  }
+  return Math.round(ms);
+}
+
+/** Parses `--since`: a duration back from now, or a date/time. Returns an ISO-8601 UTC instant. */
+export function parseSince(text: string, now = Date.now()): string {
+  if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)?\s*$/.test(text)) {
+    return new Date(now - parseDuration(text, '--since')).toISOString();
+  }
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) {
+    throw new UsageError(`--since: '${text}' is neither a duration (7d) nor a date (2026-01-31)`, 'bad_duration');
+  }
+  return new Date(at).toISOString();
+}
+
+/** Writes a duration for humans: `850ms`, `42s`, `3m 05s`, `2h 10m`, `3d 4h`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  const seconds = Math.floor(ms / 1_000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}

@@ -1,0 +1,43 @@
+import type { ProviderName } from '../db/schema.js';
+import type { Status } from '../lifecycle.js';
+import type { Output } from '../output.js';
+import type { Tracker } from '../tracker.js';
+
+/**
+ * A provider's part in `deploy`, decided from the command line before anything is recorded (so bad input
+ * or an unreachable API leaves no record behind): what to record, how to start it, how to follow it.
+ */
+export interface DeployPlan {
+  provider: ProviderName;
+  /** The provider's details to keep on the record; never secrets. */
+  target?: Record<string, unknown>;
+  /** `pending` when `start` still has to run; `running` when the deployment is already under way elsewhere. */
+  initialStatus: 'pending' | 'running';
+  /** Where the status changes this plan makes come from (`command`, `watch`, `poll`, `cli`). */
+  source: 'cli' | 'command' | 'watch' | 'poll';
+  /**
+   * Starts the recorded deployment, outside any transaction. Resolves with details learned on the way (an NCP
+   * history id, the generation to wait for), saved on the record as it becomes `running`. A throw records
+   * `failed` with the message as the error, then ends the command with the error's exit code.
+   */
+  start?(deployment: FollowedDeployment, out: Output): Promise<Record<string, unknown>>;
+  /**
+   * Follows the started deployment to its outcome and settles it through the tracker; resolves with the
+   * status the record ended in. Absent when the deploy does not wait.
+   */
+  follow?(tracker: Tracker, deployment: FollowedDeployment, options: FollowOptions): Promise<Status>;
+}
+
+export interface FollowedDeployment {
+  id: number;
+  key: string;
+  app: string;
+  env: string;
+  target: Record<string, unknown> | null;
+}
+
+export interface FollowOptions {
+  out: Output;
+  /** Absolute time (epoch ms) after which an unresolved deployment becomes `timeout`; undefined waits on. */
+  deadline?: number;
+}

@@ -1,0 +1,43 @@
+import { UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import { commandPlan } from './command/plan.js';
+import type { DeployPlan } from './provider.js';
+
+/** The provider options of `deploy`, as commander parsed them. */
+export interface ProviderOptions {
+  k8s?: string;
+  container?: string;
+  kubeconfig?: string;
+  context?: string;
+  image?: string;
+  ncpProject?: string;
+  ncpStage?: string;
+  ncpScenario?: string;
+  ncpEndpoint?: string;
+  statusUrl?: string;
+  statusField?: string;
+  successValues?: string;
+  failureValues?: string;
+  header?: string[];
+  wait?: boolean;
+}
+
+/**
+ * Chooses the provider from the options (at most one kind; a command may go with --k8s, whose rollout it
+ * starts) and loads only that provider's module, so the Kubernetes client or axios load only when used.
+ */
+export async function planDeploy(options: ProviderOptions, argv: readonly string[], out: Output, timeoutMs: number | undefined): Promise<DeployPlan> {
+  const ncp = options.ncpProject !== undefined || options.ncpStage !== undefined || options.ncpScenario !== undefined;
+  const kinds = [
+    options.k8s !== undefined && '--k8s',
+    ncp && '--ncp-*',
+    options.statusUrl !== undefined && '--status-url',
+    argv.length > 0 && options.k8s === undefined && '-- COMMAND',
+  ].filter((kind): kind is string => typeof kind === 'string');
+  if (kinds.length > 1) throw new UsageError(`choose one provider: ${kinds.join(' and ')} cannot be combined`, 'provider_conflict');
+  if (options.k8s !== undefined) return (await import('./kubernetes/plan.js')).kubernetesPlan(options, argv, out);
+  if (ncp) return (await import('./ncp/plan.js')).ncpPlan(options);
+  if (options.statusUrl !== undefined) return (await import('./http/plan.js')).httpPlan(options);
+  if (argv.length > 0) return commandPlan(argv, out, timeoutMs);
+  return { provider: 'manual', initialStatus: 'running', source: 'cli' };
+}

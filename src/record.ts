@@ -1,0 +1,132 @@
+import type { Deployment } from './deployment.js';
+import type { Transaction } from 'kysely';
+import { findActive, findByIdempotencyKey, insertDeployment, type DeploymentRef } from './db/deployments.js';
+import type { Database, ProviderName } from './db/schema.js';
+import type { Store } from './db/store.js';
+import { applyTransition } from './db/transition.js';
+import { ConflictError } from './errors.js';
+import { newDeploymentKey } from './ids.js';
+import type { EventSource, Status } from './lifecycle.js';
+
+/** What a new deployment record holds when it is created. */
+export interface NewDeployment {
+  app: string;
+  env: string;
+  version?: string;
+  commitSha?: string;
+  repo?: string;
+  image?: string;
+  provider: ProviderName;
+  target?: Record<string, unknown>;
+  /** `pending` when a provider still has to start it, `running` when it already runs elsewhere. */
+  status: Extract<Status, 'pending' | 'running'>;
+  isRollback?: boolean;
+  rollbackOf?: number;
+  operator?: string;
+  message?: string;
+  ciRunUrl?: string;
+  idempotencyKey?: string;
+  /** The older active deployment of the same app and environment becomes `cancelled` instead of refusing. */
+  supersede?: boolean;
+  source: EventSource;
+}
+
+export type Recorded = { ref: DeploymentRef; created: true } | { ref: DeploymentRef; created: false; existing: Deployment };
+
+/** Racing writers on PostgreSQL can both pass the checks; the loser's insert hits a unique index and re-reads. */
+const attempts = 3;
+
+/**
+ * Records a deployment in one transaction: returns the first deployment for a reused idempotency key, refuses
+ * (or supersedes) a second active deployment of the same app and environment, and writes the record with its
+ * first event.
+ */
+export async function recordDeployment(store: Store, request: NewDeployment): Promise<Recorded> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await store.write((tx) => recordOnce(tx, request));
+    } catch (error) {
+      if (attempt >= attempts || !store.dialect.isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Promise<Recorded> {
+  if (request.idempotencyKey !== undefined) {
+    const first = await findByIdempotencyKey(tx, request.idempotencyKey);
+    if (first) {
+      const differences = contentDifferences(first, request);
+      if (differences.length > 0) {
+        throw new ConflictError(
+          `idempotency key '${request.idempotencyKey}' was already used for ${first.key} with another ${differences.join(', ')}; use a new --key`,
+          'idempotency_conflict',
+        );
+      }
+      return { ref: [first.id, first.key], created: false, existing: first };
+    }
+  }
+  const now = new Date().toISOString();
+  const key = newDeploymentKey();
+  const active = await findActive(tx, request.app, request.env);
+  if (active) {
+    if (!request.supersede) {
+      throw new ConflictError(
+        `${request.app} in ${request.env} already has an active deployment ${active.key} (${active.status} since ${active.startedAt ?? active.createdAt}); finish it, or pass --supersede to cancel it`,
+        'active_conflict',
+      );
+    }
+    const superseded = await applyTransition(tx, {
+      id: active.id,
+      from: active.status,
+      to: 'cancelled',
+      source: request.source,
+      detail: `superseded by ${key}`,
+      set: { error: `superseded by ${key}` },
+      at: now,
+    });
+    if (!superseded) throw new ConflictError(`${active.key} changed while it was being superseded; run the command again`, 'active_conflict');
+  }
+  const ref = await insertDeployment(tx, {
+    key,
+    app: request.app,
+    env: request.env,
+    version: request.version ?? null,
+    commit_sha: request.commitSha ?? null,
+    repo: request.repo ?? null,
+    image: request.image ?? null,
+    provider: request.provider,
+    target: request.target ? JSON.stringify(request.target) : null,
+    status: request.status,
+    is_rollback: request.isRollback ? 1 : 0,
+    rollback_of: request.rollbackOf ?? null,
+    rolled_back_by: null,
+    operator: request.operator ?? null,
+    message: request.message ?? null,
+    ci_run_url: request.ciRunUrl ?? null,
+    idempotency_key: request.idempotencyKey ?? null,
+    created_at: now,
+    started_at: request.status === 'running' ? now : null,
+    completed_at: null,
+    error: null,
+    lease_owner: null,
+    heartbeat_at: null,
+  });
+  await tx
+    .insertInto('deployment_events')
+    .values({ deployment_id: ref[0], at: now, from_status: null, to_status: request.status, source: request.source, detail: request.message ?? null })
+    .execute();
+  return { ref, created: true };
+}
+
+/** Which of the fields that define a deployment differ between the first use of a key and this one. */
+function contentDifferences(first: Deployment, request: NewDeployment): string[] {
+  const pairs: [string, unknown, unknown][] = [
+    ['app', first.app, request.app],
+    ['env', first.env, request.env],
+    ['version', first.version, request.version ?? null],
+    ['commit', first.commitSha, request.commitSha ?? null],
+    ['image', first.image, request.image ?? null],
+    ['provider', first.provider, request.provider],
+  ];
+  return pairs.filter(([, a, b]) => a !== b).map(([name]) => name);
+}
