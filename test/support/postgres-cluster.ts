@@ -1,0 +1,54 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const binDir = process.env.SHIPLOG_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+export interface PostgresCluster {
+  /** Admin URL (user postgres, database postgres) of a server tests may create databases on. */
+  url: string;
+  stop(): void;
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster (initdb into a temp dir, fsync off, loopback only) for one test run.
+ * As root it runs the server as the `postgres` user, which needs a directory it can reach.
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  if (!existsSync(join(binDir, 'initdb'))) throw new Error(`no PostgreSQL binaries in ${binDir}`);
+  const dir = mkdtempSync(join(tmpdir(), 'shiplog-pg-'));
+  chmodSync(dir, 0o755);
+  const asRoot = process.getuid?.() === 0;
+  const run = (program: string, args: string[]) => {
+    const argv = asRoot ? ['runuser', '-u', 'postgres', '--', join(binDir, program), ...args] : [join(binDir, program), ...args];
+    const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${program} failed: ${result.stderr || result.stdout || result.error?.message}`);
+  };
+  if (asRoot) execFileSync('chown', ['postgres', dir]);
+  const data = join(dir, 'data');
+  const port = await freePort();
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-N', '-E', 'UTF8']);
+  run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-w', '-m', 'immediate', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The store kinds this run tests: both, or only SQLite when no PostgreSQL could be had (said loudly at setup). */
+export function storeKinds(): StoreKind[] {
+  return inject('postgresUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface TestStore {
+  kind: StoreKind;
+  /** What `--db` takes: a SQLite file path or a postgres URL. */
+  spec: string;
+  /** A scratch directory of the test's own. */
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, empty store: a file in a new temp dir, or a new database on the run's PostgreSQL server. */
+export async function createTestStore(kind: StoreKind): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'shiplog-test-'));
+  if (kind === 'sqlite') {
+    return { kind, spec: join(dir, 'shiplog.db'), dir, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const admin = inject('postgresUrl');
+  const name = `shiplog_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  await adminQuery(admin, `create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    kind,
+    spec: url.toString(),
+    dir,
+    cleanup: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await adminQuery(admin, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
