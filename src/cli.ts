@@ -84,6 +84,77 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--env <env>', 'only this environment')
     .action((options, command: Command) => run(async (ctx) => (await import('./commands/status.js')).run(ctx, options), command));
 
+  withGlobalOptions(program.command('track'))
+    .description('follow Kubernetes-backed deployments until each rollout completes or fails')
+    .argument('[id...]', 'deployment ids or keys')
+    .option('--all', 'every active Kubernetes deployment')
+    .option('--follow', 'keep running as a watcher, picking up new deployments as they are recorded')
+    .option('--timeout <duration>', 'give up after this long; unresolved records become timeout')
+    .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
+
+  withGlobalOptions(program.command('poll'))
+    .description('follow NCP- or HTTP-backed deployments by polling their status until it is final')
+    .argument('[id...]', 'deployment ids or keys')
+    .option('--all', 'every active NCP or HTTP deployment')
+    .option('--interval <duration>', 'time between polls of one deployment (default 10s)')
+    .option('--timeout <duration>', 'give up after this long; unresolved records become timeout (default 5m)')
+    .option('--concurrency <n>', 'requests in flight at most (default 8)')
+    .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command));
+
+  withGlobalOptions(program.command('rollback'))
+    .description('deploy again the last success before the current one (or --to), as a new record')
+    .option('--app <app>', 'application name (required)')
+    .option('--env <env>', 'environment name (required)')
+    .option('--to <id|version>', 'the deployment or version to go back to')
+    .option('--message <why>', 'why')
+    .option('--wait', 'follow the rollback until it ends')
+    .option('--timeout <duration>', 'give up following after this long')
+    .option('--dry-run', 'say what would be deployed, change nothing')
+    .argument('[command...]', 'for a command-provider deployment: the command that rolls back, after --')
+    .passThroughOptions()
+    .action((argv: string[], options, command: Command) => run(async (ctx) => (await import('./commands/rollback.js')).run(ctx, options, argv), command));
+
+  withGlobalOptions(program.command('cleanup'))
+    .description('find duplicates, stale and old records; changes nothing without --apply')
+    .option('--duplicates', 'records of one deployment written more than once')
+    .option('--window <duration>', 'how close in time duplicates are (default 60s)')
+    .option('--stale <duration>', 'running records older than this whose follower is gone')
+    .option('--reconcile', 'ask the provider for the real outcome of stale records instead of marking them stale')
+    .option('--prune-older-than <duration>', 'delete final records older than this…')
+    .option('--keep <n>', '…keeping at least the newest N of each app and environment')
+    .option('--apply', 'carry out the plan')
+    .option('--backup <path>', 'where to write the backup of a SQLite store before changing it')
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/cleanup.js')).run(ctx, options), command));
+
+  withGlobalOptions(program.command('doctor'))
+    .description('check the store, Kubernetes and NCP set-up; each line ok, warn or fail')
+    .option('--fix', 'apply the safe fixes (migrations, WAL)')
+    .option('--kubeconfig <file>', 'kubeconfig file to check')
+    .option('--context <name>', 'kubeconfig context to check')
+    .option('--ncp-endpoint <url>', 'NCP SourceDeploy endpoint to check')
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/doctor.js')).run(ctx, options), command));
+
+  withGlobalOptions(program.command('diff'))
+    .description('what changed between two deployments')
+    .argument('<from>', 'deployment id or key')
+    .argument('<to>', 'deployment id or key')
+    .action((from: string, to: string, _options, command: Command) => run(async (ctx) => (await import('./commands/diff.js')).run(ctx, from, to), command));
+
+  withGlobalOptions(program.command('stats'))
+    .description("DORA's four keys from the history")
+    .option('--app <app>', 'only this application')
+    .option('--env <env>', 'only this environment')
+    .option('--since <duration|date>', 'only since then (default 30d)')
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/stats.js')).run(ctx, options), command));
+
+  withGlobalOptions(program.command('import'))
+    .description('bring an existing history (klepaas or sbkube) into the store; reads the source only')
+    .requiredOption('--from <kind>', 'klepaas or sbkube')
+    .argument('<file>', 'the source file')
+    .option('--app <app>', 'application name for records that lack one')
+    .option('--env <env>', 'environment name for records that lack one')
+    .action((file: string, options, command: Command) => run(async (ctx) => (await import('./commands/import.js')).run(ctx, file, options), command));
+
   return program;
 }
 

@@ -1,0 +1,6 @@
+import { UsageError, type ExitCodeValue } from '../errors.js';
+import type { CommandContext } from './context.js';
+
+export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
+  throw new UsageError("'rollback' is not available yet", 'unsupported');
+}
