@@ -38,11 +38,22 @@ export async function applyTransition(q: Queryable, change: Transition): Promise
     .where('status', '=', change.from)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return false;
+  if (change.to === 'success') await markRolledBack(q, change.id);
   await q
     .insertInto('deployment_events')
     .values({ deployment_id: change.id, at, from_status: change.from, to_status: change.to, source: change.source, detail: change.detail ?? null })
     .execute();
   return true;
+}
+
+/**
+ * A rollback that succeeds marks the deployment it replaced (its `rollback_of`) as rolled back by it, in the
+ * same transaction, whichever path settled it (deploy, track, poll, finish, cleanup).
+ */
+async function markRolledBack(q: Queryable, id: number): Promise<void> {
+  const rollback = await q.selectFrom('deployments').select(['is_rollback', 'rollback_of']).where('id', '=', id).executeTakeFirst();
+  if (!rollback || Number(rollback.is_rollback) !== 1 || rollback.rollback_of === null) return;
+  await q.updateTable('deployments').set({ rolled_back_by: id }).where('id', '=', rollback.rollback_of).execute();
 }
 
 /** Records a non-status event (a retry, a progress note) on a deployment. */
