@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration, parseSince } from '../src/duration.js';
+import { UsageError } from '../src/errors.js';
+
+describe('durations', () => {
+  it.each([
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['7d', 604_800_000],
+    ['45', 45_000],
+    ['250ms', 250],
+    ['1.5m', 90_000],
+  ])('%s is %i ms', (text, ms) => {
+    expect(parseDuration(text, '--timeout')).toBe(ms);
+  });
+
+  it.each(['', 'soon', '5 minutes', '-5s', '5x', '1e3'])("'%s' is refused as a usage error naming the option", (text) => {
+    expect(() => parseDuration(text, '--timeout')).toThrow(UsageError);
+    expect(() => parseDuration(text, '--timeout')).toThrow(/--timeout/);
+  });
+
+  it('--since takes a duration back from now or a date', () => {
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    expect(parseSince('1d', now)).toBe('2026-11-21T12:00:00.000Z');
+    expect(parseSince('2026-01-31T00:00:00Z', now)).toBe('2026-01-31T00:00:00.000Z');
+    expect(() => parseSince('yesterday-ish', now)).toThrow(UsageError);
+  });
+
+  it.each([
+    [850, '850ms'],
+    [42_000, '42s'],
+    [185_000, '3m 05s'],
+    [7_800_000, '2h 10m'],
+    [273_600_000, '3d 4h'],
+  ])('%i ms reads as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
