@@ -22,7 +22,10 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .description('Records every deployment, follows it to its real outcome, and rolls back to the last good one.')
     .version(SHIPLOG_VERSION, '-V, --version')
     .enablePositionalOptions()
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Set before the subcommands exist, which copy these settings: errors come back here as values.
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
   withGlobalOptions(program.command('deploy'))
     .description('record a deployment and start it (a command after --, --k8s, --ncp-*, --status-url, or none)')
@@ -184,7 +187,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     out = outputFor(options, env);
     exitCode = await action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out });
   });
-  program.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -5,7 +5,7 @@ import { isStatus, statuses, type Status } from './lifecycle.js';
 export function requireName(value: string | undefined, option: string): string {
   if (value === undefined || value.trim().length === 0) throw new UsageError(`${option} is required`, 'missing_option');
   if (value !== value.trim() || value.length > 200 || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new UsageError(`${option}: '${value}' is not a usable name; use letters, digits, '-', '_' or '.'`, 'bad_value');
+    throw new UsageError(`${option}: ${JSON.stringify(value)} is not a usable name; use letters, digits, '-', '_' or '.'`, 'bad_value');
   }
   return value;
 }

@@ -95,6 +95,8 @@ function describeSqliteFailure(error: unknown, path: string): EnvironmentError |
       return new EnvironmentError(`cannot write the store at ${path} (${reason}); check its permissions or choose another path with --db`, 'store_not_writable', { cause: error });
     case 'ENOTDIR':
     case 'EISDIR':
+    case 'EEXIST':
+    case 'ENOENT':
       return new EnvironmentError(`cannot use ${path} as a store (${reason}); --db takes a file path`, 'store_not_writable', { cause: error });
     case 'SQLITE_BUSY':
       return new EnvironmentError(`the store at ${path} stayed locked by another process for ${busyTimeoutMs / 1000}s; try again`, 'store_busy', { cause: error });

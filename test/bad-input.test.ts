@@ -1,0 +1,145 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binPath, cliEnv, runCli, type CliResult } from './support/cli.js';
+import { execSql, snapshot } from './support/snapshot.js';
+import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { spawnSync } from 'node:child_process';
+
+/** One line on stderr, nothing on stdout, the contract's exit code, no stack trace. */
+function expectOneLineError(result: CliResult, exitCode: number, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(exitCode);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe.each(storeKinds())('bad input on %s', (kind) => {
+  let store: TestStore;
+  let runningKey: string;
+  let finishedKey: string;
+  beforeAll(async () => {
+    store = await createTestStore(kind);
+    runningKey = (await runCli(['--db', store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--version', '1.0.0'])).stdout.trim();
+    finishedKey = (await runCli(['--db', store.spec, 'deploy', '--app', 'api', '--env', 'prod', '--version', '2.0.0'])).stdout.trim();
+    await runCli(['--db', store.spec, 'finish', finishedKey, '--status', 'success']);
+  });
+  afterAll(async () => store.cleanup());
+
+  const cases: [string, () => string[], number, RegExp][] = [
+    ['an unknown option', () => ['history', '--bogus'], 2, /unknown option '--bogus'/],
+    ['an unknown command', () => ['frobnicate'], 2, /unknown command 'frobnicate'/],
+    ['a missing argument', () => ['show'], 2, /missing required argument/],
+    ['a bad duration', () => ['deploy', '--app', 'web', '--env', 'dev', '--timeout', 'soon'], 2, /--timeout: 'soon' is not a duration/],
+    ['a bad --since', () => ['history', '--since', 'the-other-day'], 2, /--since: 'the-other-day' is neither/],
+    ['a zero --limit', () => ['history', '--limit', '0'], 2, /--limit: '0' is not a whole number/],
+    ['a non-numeric --limit', () => ['history', '--limit', 'ten'], 2, /--limit/],
+    ['an unknown status filter', () => ['history', '--status', 'done'], 2, /--status: 'done' is not one of/],
+    ['an unknown id', () => ['show', '999999'], 2, /no deployment 999999/],
+    ['an unknown key', () => ['show', 'dep_NOPE'], 2, /no deployment dep_NOPE/],
+    ['finish without --status', () => ['finish', runningKey], 2, /--status is required/],
+    ['finish to a non-final status', () => ['finish', runningKey, '--status', 'running'], 2, /--status: 'running' is not one of success, failed, cancelled/],
+    ['finish on a final record', () => ['finish', finishedKey, '--status', 'failed'], 2, /already ended success; a final status never changes/],
+    ['finish of an unknown deployment', () => ['finish', 'dep_GONE', '--status', 'success'], 2, /no deployment dep_GONE/],
+    ['deploy without --app', () => ['deploy', '--env', 'prod'], 2, /--app is required/],
+    ['deploy without --env', () => ['deploy', '--app', 'web'], 2, /--env is required/],
+    ['an empty app name', () => ['deploy', '--app', '', '--env', 'prod'], 2, /--app is required/],
+    ['an app name with a newline', () => ['deploy', '--app', 'we\nb', '--env', 'prod'], 2, /--app: .* is not a usable name/],
+    ['a commit that is not a SHA', () => ['deploy', '--app', 'web', '--env', 'dev', '--commit', 'main'], 2, /--commit: 'main' is not a commit SHA/],
+    ['a repo that is not OWNER/NAME', () => ['deploy', '--app', 'web', '--env', 'dev', '--repo', 'just-a-name'], 2, /--repo: 'just-a-name' is not OWNER\/NAME/],
+    ['two providers at once', () => ['deploy', '--app', 'web', '--env', 'dev', '--status-url', 'http://127.0.0.1:1/s', '--', 'true'], 2, /choose one provider/],
+    ['a deploy command that does not exist', () => ['deploy', '--app', 'web', '--env', 'dev', '--', 'no-such-tool-xyz'], 2, /command not found/],
+    ['a second active deployment', () => ['deploy', '--app', 'web', '--env', 'prod', '--version', '1.0.1'], 4, /already has an active deployment/],
+  ];
+
+  it.each(cases)('%s: one line, the right exit code, the store unchanged', async (_name, args, exitCode, pattern) => {
+    const before = await snapshot(store);
+    expectOneLineError(await runCli(['--db', store.spec, ...args()]), exitCode, pattern);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('with --json an error is one JSON object on stderr and stdout stays empty', async () => {
+    const result = await runCli(['--db', store.spec, '--json', 'show', 'dep_NOPE']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(JSON.parse(result.stderr)).toEqual({ error: { code: 'not_found', message: expect.stringContaining('no deployment dep_NOPE') } });
+  });
+
+  it('--verbose adds the cause to an error', async () => {
+    const result = await runCli(['--db', store.spec, '--verbose', 'show', 'dep_NOPE']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/NotFoundError/);
+  });
+});
+
+describe('stores that cannot be used', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'shiplog-bad-store-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a file that is not a SQLite database exits 5 and is left as it was', async () => {
+    const path = join(dir, 'notes.txt');
+    writeFileSync(path, 'these are not the droids\n'.repeat(100));
+    expectOneLineError(await runCli(['--db', path, 'history']), 5, /notes\.txt is not a usable shiplog store/);
+    expect(spawnSync('cat', [path]).stdout.toString()).toBe('these are not the droids\n'.repeat(100));
+  });
+
+  it('a corrupt SQLite file exits 5', async () => {
+    const path = join(dir, 'corrupt.db');
+    await runCli(['--db', path, 'deploy', '--app', 'web', '--env', 'dev']);
+    const bytes = Buffer.alloc(4096, 0xab);
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(path, 'r+');
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    closeSync(fd);
+    expectOneLineError(await runCli(['--db', path, 'history']), 5, /is not a usable shiplog store/);
+  });
+
+  it('a path below a file exits 5', async () => {
+    const file = join(dir, 'plain');
+    writeFileSync(file, '');
+    expectOneLineError(await runCli(['--db', join(file, 'shiplog.db'), 'history']), 5, /cannot use .* as a store/);
+  });
+
+  it('a read-only directory exits 5 and creates nothing', async () => {
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(dir, 0o755);
+    chmodSync(readOnly, 0o555);
+    // root writes anywhere: run the CLI as an unprivileged user to meet the permission check for real.
+    const asRoot = process.getuid?.() === 0;
+    const argv = [...(asRoot ? ['runuser', '-u', 'nobody', '--'] : []), process.execPath, binPath, '--db', join(readOnly, 'shiplog.db'), 'history'];
+    const run = spawnSync(argv[0]!, argv.slice(1), { env: cliEnv(), encoding: 'utf8' });
+    expectOneLineError({ code: run.status, signal: null, stdout: run.stdout, stderr: run.stderr }, 5, /cannot write the store at .*read-only\/shiplog\.db/);
+    expect(spawnSync('ls', ['-A', readOnly]).stdout.toString()).toBe('');
+  });
+
+  it('a store from a newer shiplog exits 5 and is left untouched', async () => {
+    const store: TestStore = { kind: 'sqlite', spec: join(dir, 'newer.db'), dir, cleanup: async () => undefined };
+    await runCli(['--db', store.spec, 'deploy', '--app', 'web', '--env', 'dev']);
+    await execSql(store, `insert into shiplog_migrations (name, applied_at) values ('999_later', '2030-01-01T00:00:00.000Z')`);
+    const before = await snapshot(store);
+    expectOneLineError(await runCli(['--db', store.spec, 'deploy', '--app', 'api', '--env', 'dev']), 5, /written by a newer shiplog .*upgrade shiplog/);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('an unreachable PostgreSQL store exits 5 and never prints the password', async () => {
+    const result = await runCli(['--db', 'postgres://deployer:hunter2secret@127.0.0.1:1/shiplog', 'history']);
+    expectOneLineError(result, 5, /cannot reach the PostgreSQL store postgres:\/\/deployer:\*\*\*@127\.0\.0\.1:1\/shiplog/);
+    expect(result.stderr).not.toContain('hunter2secret');
+  });
+
+  it('a PostgreSQL database that does not exist exits 5', async () => {
+    const { inject } = await import('vitest');
+    const admin = inject('postgresUrl');
+    if (!admin) return;
+    const url = new URL(admin);
+    url.pathname = '/shiplog_no_such_database';
+    expectOneLineError(await runCli(['--db', url.toString(), 'history']), 5, /does not exist/);
+  });
+});
