@@ -1,6 +1,37 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { getDeployment } from '../db/deployments.js';
+import { diffDeployments, type DeploymentDiff } from '../deployment-diff.js';
+import type { Deployment } from '../deployment.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { localTime, table } from '../format.js';
+import type { Output } from '../output.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'diff' is not available yet", 'unsupported');
+export async function run(ctx: CommandContext, fromRef: string, toRef: string): Promise<ExitCodeValue> {
+  const diff = await withStore(ctx, (store) =>
+    store.read(async (tx) => diffDeployments(await getDeployment(tx, fromRef), await getDeployment(tx, toRef))),
+  );
+  ctx.out.result(diff, () => diffText(ctx.out, diff));
+  return ExitCode.ok;
+}
+
+function diffText(out: Output, diff: DeploymentDiff): string {
+  const lines = [`from ${heading(out, diff.from)}`, `to   ${heading(out, diff.to)}`, ''];
+  if (diff.changes.length === 0) {
+    lines.push('no differences in what was deployed');
+  } else {
+    lines.push(table(['FIELD', 'FROM', 'TO'], diff.changes.map((change) => [change.field, shown(change.from), shown(change.to)])));
+  }
+  if (diff.commits) {
+    lines.push('', `commits: ${diff.commits.range}${diff.commits.compareUrl ? `\n         ${diff.commits.compareUrl}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+function heading(out: Output, d: Deployment): string {
+  return `${d.key} (${d.id}) ${d.app} ${d.env} ${out.status(d.status)}${d.isRollback ? ' rollback' : ''} ${localTime(d.createdAt)}`;
+}
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -1,6 +1,93 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { readCommitTimes } from '../commit-times.js';
+import { listOutcomes, type DeploymentOutcome } from '../db/outcomes.js';
+import { doraKeys, type DoraKeys } from '../dora.js';
+import { eliteChangeFailureRate, eliteRecoveryMs } from '../dora-tiers.js';
+import { formatDuration, parseSince } from '../duration.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { localTime, table } from '../format.js';
+import * as valid from '../validate.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'stats' is not available yet", 'unsupported');
+export interface StatsOptions {
+  app?: string;
+  env?: string;
+  since?: string;
+}
+
+export interface Stats extends DoraKeys {
+  app: string | null;
+  env: string | null;
+  since: string;
+  until: string;
+  deployments: { total: number; success: number; failed: number; cancelled: number; unresolved: number; rollbacks: number };
+}
+
+export async function run(ctx: CommandContext, options: StatsOptions): Promise<ExitCodeValue> {
+  const app = options.app === undefined ? undefined : valid.requireName(options.app, '--app');
+  const env = options.env === undefined ? undefined : valid.requireName(options.env, '--env');
+  const until = Date.now();
+  const since = parseSince(options.since ?? '30d', until);
+  const outcomes = await withStore(ctx, (store) => store.read((tx) => listOutcomes(tx, { app, env, since })));
+  const commits = outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
+  const stats: Stats = {
+    app: app ?? null,
+    env: env ?? null,
+    since,
+    until: new Date(until).toISOString(),
+    deployments: counts(outcomes),
+    ...doraKeys(outcomes, readCommitTimes(commits), { sinceMs: Date.parse(since), untilMs: until }),
+  };
+  ctx.out.result(stats, () => statsText(stats));
+  return ExitCode.ok;
+}
+
+function counts(outcomes: readonly DeploymentOutcome[]): Stats['deployments'] {
+  const count = (status: string) => outcomes.filter((d) => d.status === status).length;
+  return {
+    total: outcomes.length,
+    success: count('success'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+    unresolved: outcomes.length - count('success') - count('failed') - count('cancelled'),
+    rollbacks: outcomes.filter((d) => d.isRollback).length,
+  };
+}
+
+function statsText(stats: Stats): string {
+  const scope = `${stats.app ?? 'all apps'} in ${stats.env ?? 'all environments'}, since ${localTime(stats.since)}`;
+  const d = stats.deployments;
+  const { deploymentFrequency: frequency, leadTime: lead, changeFailureRate: failure, timeToRestore: restore } = stats;
+  const lines = [
+    `${scope}: ${d.total} deployments (${d.success} success, ${d.failed} failed, ${d.cancelled} cancelled, ${d.unresolved} unresolved; ${d.rollbacks} rollbacks)`,
+    '',
+    table(
+      ['KEY', 'VALUE', 'DORA 2024'],
+      [
+        ['deployment frequency', `${frequency.perDay.toFixed(2)} a day (${frequency.perWeek.toFixed(1)} a week, ${frequency.successful} successful)`, frequency.tier],
+        ['lead time for changes', leadText(lead), lead.tier ?? '-'],
+        ['change failure rate', failureText(failure), failure.tier ?? `elite is about ${eliteChangeFailureRate * 100}%`],
+        ['time to restore', restoreText(restore), restore.tier ?? (restore.medianMs === null ? '-' : `elite is under ${formatDuration(eliteRecoveryMs)}`)],
+      ],
+    ),
+  ];
+  if (lead.note) lines.push('', `lead time is unknown: ${lead.note}; run stats inside a checkout of the repository to measure it`);
+  if (stats.env === null) lines.push('', 'DORA measures production: add --env to look at one environment');
+  return lines.join('\n');
+}
+
+function leadText(lead: DoraKeys['leadTime']): string {
+  if (lead.medianMs === null) return lead.unknown === 0 ? 'no changes' : `unknown for ${lead.unknown} changes`;
+  return `${formatDuration(lead.medianMs)} median over ${lead.measured} changes${lead.unknown > 0 ? ` (${lead.unknown} unknown)` : ''}`;
+}
+
+function failureText(failure: DoraKeys['changeFailureRate']): string {
+  if (failure.rate === null) return 'no finished changes';
+  return `${(failure.rate * 100).toFixed(1)}% (${failure.failed} failed, ${failure.rolledBack} rolled back, of ${failure.changes})`;
+}
+
+function restoreText(restore: DoraKeys['timeToRestore']): string {
+  if (restore.outages === 0) return 'no outages';
+  const open = restore.outages - restore.restored;
+  const median = restore.medianMs === null ? 'none restored yet' : `${formatDuration(restore.medianMs)} median`;
+  return `${median} over ${restore.outages} outages${open > 0 ? ` (${open} not restored)` : ''}`;
 }
