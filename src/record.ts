@@ -52,6 +52,9 @@ export async function recordDeployment(store: Store, request: NewDeployment): Pr
 }
 
 async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Promise<Recorded> {
+  // Read the active deployment before the key: under READ COMMITTED a deployment committed between the two
+  // reads is then seen by the key lookup, so a racing twin with the same key is returned, not refused.
+  const active = await findActive(tx, request.app, request.env);
   if (request.idempotencyKey !== undefined) {
     const first = await findByIdempotencyKey(tx, request.idempotencyKey);
     if (first) {
@@ -67,7 +70,6 @@ async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Pr
   }
   const now = new Date().toISOString();
   const key = newDeploymentKey();
-  const active = await findActive(tx, request.app, request.env);
   if (active) {
     if (!request.supersede) {
       throw new ConflictError(
