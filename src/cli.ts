@@ -53,6 +53,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .addOption(new Option('--header <header>', "request header 'Name: value' ('Name: env:VAR' reads the value from $VAR); repeatable").argParser(collect).default([]))
     .option('--wait', 'follow the deployment until it ends')
     .option('--timeout <duration>', 'give up following after this long')
+    .option('--interval <duration>', 'with --wait on NCP or HTTP: time between status polls (default 10s)')
     .option('--supersede', 'cancel the active deployment of the same app and environment instead of refusing')
     .argument('[command...]', 'the deploy command, after --')
     .passThroughOptions()

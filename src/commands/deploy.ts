@@ -67,7 +67,9 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
     try {
       await tracker.follow([recorded.ref]);
       const status = await startAndFollow(plan, tracker, deployment, ctx, timeoutMs);
-      return show(ctx, store, id, exitCodeForStatus(status));
+      // Without --wait a deploy has done its part once the deployment runs; `poll` or `track` reports the outcome.
+      const started = status === 'running' && !plan.follow;
+      return show(ctx, store, id, started ? ExitCode.ok : exitCodeForStatus(status));
     } finally {
       await tracker.release();
     }

@@ -1,6 +1,110 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import type { Transaction } from 'kysely';
+import { getDeployment, listOpenRefs } from '../db/deployments.js';
+import type { Database } from '../db/schema.js';
+import type { Deployment } from '../deployment.js';
+import { formatDuration, parseDuration } from '../duration.js';
+import { ExitCode, exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
+import { interruptible } from '../interrupt.js';
+import { isFinal } from '../lifecycle.js';
+import { pollDeployments, type PollEnd } from '../polling/poll-deployments.js';
+import { pollSettings, type PollOptions } from '../polling/poll-settings.js';
+import { polledProviders, probeFor, requirePolled } from '../polling/probe-for.js';
+import type { StatusProbe } from '../polling/status-probe.js';
+import { ProgressBoard } from '../progress.js';
+import { Tracker } from '../tracker.js';
+import { worstExitCode } from '../worst-outcome.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'poll' is not available yet", 'unsupported');
+export interface PollCommandOptions extends PollOptions {
+  all?: boolean;
+  timeout?: string;
+}
+
+const defaultTimeoutMs = 5 * 60_000;
+
+/**
+ * `poll [ID…] [--all]`: follows NCP- and HTTP-backed deployments by polling their services until each is final.
+ * Everything that can be refused is refused before the first write: unknown ids, other providers, missing
+ * credentials or header variables. At the time limit running records become `timeout`; Ctrl-C leaves them
+ * `running`. The exit code is the worst outcome (see worst-outcome.ts); a refusal of credentials ends the
+ * whole run with exit 5.
+ */
+export async function run(ctx: CommandContext, refs: string[], options: PollCommandOptions): Promise<ExitCodeValue> {
+  if (refs.length === 0 && !options.all) throw new UsageError('name the deployments to poll, or pass --all for every open NCP and HTTP deployment', 'missing_argument');
+  if (refs.length > 0 && options.all) throw new UsageError('pass deployment ids or --all, not both', 'bad_value');
+  const settings = pollSettings(options);
+  const timeoutMs = options.timeout === undefined ? defaultTimeoutMs : parseDuration(options.timeout, '--timeout');
+
+  return withStore(ctx, async (store) => {
+    const chosen = await store.read((tx) => (options.all ? openPolledDeployments(tx) : named(tx, refs)));
+    if (chosen.length === 0) {
+      ctx.out.progress('no open NCP or HTTP deployments to poll');
+      ctx.out.result([], () => '');
+      return ExitCode.ok;
+    }
+    const codes = new Map<number, ExitCodeValue>();
+    const pollable: Deployment[] = [];
+    for (const deployment of chosen) {
+      if (isFinal(deployment.status)) codes.set(deployment.id, exitCodeForStatus(deployment.status));
+      else if (deployment.status === 'pending') {
+        ctx.out.progress(`${deployment.key} never started (no ${deployment.provider} run to poll); close it with 'shiplog finish ${deployment.key} --status failed'`);
+        codes.set(deployment.id, ExitCode.unresolved);
+      } else pollable.push(deployment);
+    }
+    const probes = new Map<number, StatusProbe>();
+    for (const deployment of pollable) probes.set(deployment.id, await probeFor(deployment));
+
+    const tracker = new Tracker(store, 'poll');
+    const board = new ProgressBoard(ctx.out);
+    let ends = new Map<number, PollEnd>();
+    try {
+      const followed = await tracker.follow(pollable.map((d) => [d.id, d.key] as const));
+      for (const deployment of pollable) {
+        if (followed.some((d) => d.id === deployment.id)) continue;
+        ctx.out.progress(`${deployment.key} is followed by another shiplog process; left to it`);
+        codes.set(deployment.id, ExitCode.unresolved);
+      }
+      const deadline = Date.now() + timeoutMs;
+      const targets = followed.map((deployment) => ({ deployment, probe: probes.get(deployment.id)! }));
+      ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline, signal, board }, targets));
+    } finally {
+      board.close();
+      await tracker.release();
+    }
+    const stopped = [...ends.values()].find((end) => end.kind === 'stopped');
+    if (stopped) throw stopped.error;
+    const interrupted = [...ends.entries()].filter(([, end]) => end.kind !== 'settled').map(([id]) => id);
+    for (const [id, end] of ends) codes.set(id, end.kind === 'settled' ? exitCodeForStatus(end.status) : ExitCode.unresolved);
+
+    const records = await store.read(async (tx) => Promise.all(chosen.map((d) => getDeployment(tx, String(d.id)))));
+    if (interrupted.length > 0) {
+      const keys = records.filter((d) => interrupted.includes(d.id)).map((d) => d.key);
+      ctx.out.progress(`stopped before ${keys.length} deployment(s) ended; they stay as they are: resume with 'shiplog poll ${keys.join(' ')}'`);
+    }
+    ctx.out.result(records, () => records.map((d) => summaryLine(ctx, d)).join('\n'));
+    return worstExitCode(codes.values());
+  });
+}
+
+/** The deployments named on the command line, each an NCP or HTTP one (else exit 2), in the order given. */
+async function named(tx: Transaction<Database>, refs: readonly string[]): Promise<Deployment[]> {
+  const found = new Map<number, Deployment>();
+  for (const ref of refs) {
+    const deployment = await getDeployment(tx, ref);
+    requirePolled(deployment);
+    found.set(deployment.id, deployment);
+  }
+  return [...found.values()];
+}
+
+/** `--all`: every NCP or HTTP deployment still running or left unresolved, read in one transaction. */
+async function openPolledDeployments(tx: Transaction<Database>): Promise<Deployment[]> {
+  const refs = await listOpenRefs(tx, polledProviders, ['running', 'timeout', 'stale']);
+  return Promise.all(refs.map(([id]) => getDeployment(tx, String(id))));
+}
+
+function summaryLine(ctx: CommandContext, d: Deployment): string {
+  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
+  const version = d.version ?? d.commitSha ?? '';
+  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n  ${d.error}` : ''}`;
 }

@@ -19,6 +19,8 @@ export interface ProviderOptions {
   successValues?: string;
   failureValues?: string;
   header?: string[];
+  /** With --wait on NCP or HTTP: time between status polls. */
+  interval?: string;
   wait?: boolean;
 }
 
@@ -27,17 +29,19 @@ export interface ProviderOptions {
  * starts) and loads only that provider's module, so the Kubernetes client or axios load only when used.
  */
 export async function planDeploy(options: ProviderOptions, argv: readonly string[], out: Output, timeoutMs: number | undefined): Promise<DeployPlan> {
-  const ncp = options.ncpProject !== undefined || options.ncpStage !== undefined || options.ncpScenario !== undefined;
+  const ncp = options.ncpProject !== undefined || options.ncpStage !== undefined || options.ncpScenario !== undefined || options.ncpEndpoint !== undefined;
+  const http =
+    options.statusUrl !== undefined || options.statusField !== undefined || options.successValues !== undefined || options.failureValues !== undefined || (options.header ?? []).length > 0;
   const kinds = [
     options.k8s !== undefined && '--k8s',
     ncp && '--ncp-*',
-    options.statusUrl !== undefined && '--status-url',
+    http && '--status-url',
     argv.length > 0 && options.k8s === undefined && '-- COMMAND',
   ].filter((kind): kind is string => typeof kind === 'string');
   if (kinds.length > 1) throw new UsageError(`choose one provider: ${kinds.join(' and ')} cannot be combined`, 'provider_conflict');
   if (options.k8s !== undefined) return (await import('./kubernetes/plan.js')).kubernetesPlan(options, argv, out);
   if (ncp) return (await import('./ncp/plan.js')).ncpPlan(options);
-  if (options.statusUrl !== undefined) return (await import('./http/plan.js')).httpPlan(options);
+  if (http) return (await import('./http/plan.js')).httpPlan(options);
   if (argv.length > 0) return commandPlan(argv, out, timeoutMs);
   return { provider: 'manual', initialStatus: 'running', source: 'cli' };
 }

@@ -1,7 +1,34 @@
-import { UsageError } from '../../errors.js';
+import { followByPolling } from '../../polling/follow-by-polling.js';
+import { pollSettings } from '../../polling/poll-settings.js';
 import type { DeployPlan } from '../provider.js';
 import type { ProviderOptions } from '../select.js';
+import { ncpCredentials } from './credentials.js';
+import { NcpClient } from './ncp-client.js';
+import { recordedNcpTarget, ncpTargetFromOptions } from './ncp-target.js';
 
-export async function ncpPlan(_options: ProviderOptions): Promise<DeployPlan> {
-  throw new UsageError('--ncp-* is not available yet', 'unsupported');
+/**
+ * `deploy --ncp-project P --ncp-stage S --ncp-scenario C`: starts that SourceDeploy scenario and keeps the run's
+ * historyId on the record as `ncpDeployId`; with --wait, polls it like `poll`. The ids, the endpoint and the
+ * presence of credentials are checked here, before anything is recorded. A rollback of an NCP record comes
+ * through here too, with the same three ids.
+ */
+export async function ncpPlan(options: ProviderOptions): Promise<DeployPlan> {
+  const target = ncpTargetFromOptions(options);
+  const settings = pollSettings({ interval: options.interval });
+  const client = new NcpClient(target.endpoint, ncpCredentials());
+  return {
+    provider: 'ncp',
+    target: { ...target },
+    initialStatus: 'pending',
+    source: 'poll',
+    async start() {
+      return { ncpDeployId: await client.startScenario(target, settings.requestTimeoutMs) };
+    },
+    follow: options.wait
+      ? (tracker, deployment, follow) => {
+          const { projectId, ncpDeployId } = recordedNcpTarget(deployment.key, deployment.target);
+          return followByPolling(tracker, deployment, client.historyProbe(projectId, ncpDeployId), follow, settings);
+        }
+      : undefined,
+  };
 }

@@ -1,0 +1,163 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Deployment } from '../deployment.js';
+import { formatDuration } from '../duration.js';
+import { canTransition, type Status } from '../lifecycle.js';
+import type { ProgressBoard } from '../progress.js';
+import type { Tracker } from '../tracker.js';
+import { jittered, retryDelayMs } from './backoff.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import type { PollSettings } from './poll-settings.js';
+import type { RemoteState } from './remote-state.js';
+import { TransientFailure } from './request-failure.js';
+import type { StatusProbe } from './status-probe.js';
+
+export interface PollTarget {
+  /** As the tracker claimed it. */
+  deployment: Deployment;
+  probe: StatusProbe;
+}
+
+/** How following one deployment ended. */
+export type PollEnd =
+  /** The record is in `status` now: final, `timeout`, or an unresolved status it already had at the time limit. */
+  | { kind: 'settled'; status: Status }
+  /** Ctrl-C, or another deployment's fatal error: the record is as it was, ready for a later poll. */
+  | { kind: 'interrupted' }
+  /** Another follower took the lease over. */
+  | { kind: 'lost' }
+  /** An error that ends the whole run (credentials refused, the store gone). */
+  | { kind: 'stopped'; error: unknown };
+
+export interface PollRun {
+  tracker: Tracker;
+  settings: PollSettings;
+  /** Epoch ms at which unresolved deployments become `timeout`; undefined polls until each one ends. */
+  deadline: number | undefined;
+  signal: AbortSignal;
+  board: ProgressBoard;
+}
+
+interface RunningPoll extends PollRun {
+  limiter: ConcurrencyLimiter;
+}
+
+/**
+ * Polls each deployment on its own interval (jittered) until its service reports a final status, with never
+ * more than `settings.concurrency` requests in flight across all of them. Failed requests are retried with
+ * backoff and recorded as events, never as an outcome. The first error that is not passing (refused
+ * credentials, a broken store) stops every loop, as does the run's signal; records stay as their last
+ * transaction left them, so a later `poll` resumes them.
+ */
+export async function pollDeployments(run: PollRun, targets: readonly PollTarget[]): Promise<Map<number, PollEnd>> {
+  const stop = new AbortController();
+  const running: RunningPoll = { ...run, signal: AbortSignal.any([run.signal, stop.signal]), limiter: new ConcurrencyLimiter(run.settings.concurrency) };
+  const ends = new Map<number, PollEnd>();
+  await Promise.all(
+    targets.map(async (target) => {
+      try {
+        ends.set(target.deployment.id, await pollOne(running, target));
+      } catch (error) {
+        ends.set(target.deployment.id, { kind: 'stopped', error });
+        stop.abort(error);
+      }
+    }),
+  );
+  return ends;
+}
+
+async function pollOne(run: RunningPoll, { deployment, probe }: PollTarget): Promise<PollEnd> {
+  const { tracker, settings, board } = run;
+  const { id } = deployment;
+  const label = `${deployment.key} ${deployment.app}${deployment.version ? ` ${deployment.version}` : ''} -> ${deployment.env}`;
+  const since = Date.parse(deployment.startedAt ?? deployment.createdAt);
+  board.add(id, label, `polling ${probe.service}`, since);
+  let last: RemoteState | undefined;
+  let failures = 0;
+  // The first polls of many deployments are spread a little so they do not all leave at once.
+  let wait = Math.random() * settings.intervalMs * settings.backoff.jitter;
+  for (;;) {
+    await pause(Math.min(wait, timeLeft(run.deadline)), run.signal);
+    if (run.signal.aborted) return { kind: 'interrupted' };
+    if (!tracker.get(id)) {
+      board.finish(id, `${label}: taken over by another follower`);
+      return { kind: 'lost' };
+    }
+    const remaining = timeLeft(run.deadline);
+    if (remaining <= 0) return expire(run, deployment, label, probe, last);
+    let state: RemoteState;
+    try {
+      state = await run.limiter.run(() => probe.read({ signal: run.signal, timeoutMs: Math.min(settings.requestTimeoutMs, remaining) }), run.signal);
+    } catch (error) {
+      if (run.signal.aborted) return { kind: 'interrupted' };
+      if (!(error instanceof TransientFailure)) {
+        if (error instanceof Error) await tracker.note(id, `polling stopped: ${error.message}`);
+        throw error;
+      }
+      failures += 1;
+      wait = retryDelayMs(failures, settings.backoff, error.retryAfterMs, timeLeft(run.deadline));
+      const remark = `${probe.service} ${error.reason}; retry ${failures} in ${formatDuration(wait)}`;
+      await tracker.note(id, remark);
+      board.aside(id, remark);
+      continue;
+    }
+    failures = 0;
+    wait = jittered(settings.intervalMs, settings.backoff.jitter);
+    const to = finalStatusFor(state);
+    if (to) return settle(run, deployment, label, probe, state, to);
+    if (state.remote !== last?.remote || state.description !== last.description) {
+      await tracker.note(id, describe(probe, state));
+      board.update(id, label, describe(probe, state), since);
+    }
+    last = state;
+  }
+}
+
+/** The shiplog status a remote state ends in; undefined while it is still running or not understood. */
+function finalStatusFor(state: RemoteState): Status | undefined {
+  if (state.meaning === 'success' || state.meaning === 'failed' || state.meaning === 'cancelled') return state.meaning;
+  return undefined;
+}
+
+function describe(probe: StatusProbe, state: RemoteState): string {
+  if (state.meaning === 'unknown') return `${probe.service} status '${state.remote}' is unknown (${state.description}); still polling, never taken for success`;
+  return `${probe.service} status ${state.remote} (${state.description})`;
+}
+
+async function settle(run: RunningPoll, deployment: Deployment, label: string, probe: StatusProbe, state: RemoteState, to: Status): Promise<PollEnd> {
+  const detail = `${probe.service} status ${state.remote}`;
+  const error = to === 'success' ? undefined : `${probe.service} reported '${state.remote}' (${state.description})`;
+  const status = await run.tracker.settle(deployment.id, { to, detail, error });
+  const note = status === to ? '' : ` (another writer set it before ${to} could be recorded)`;
+  run.board.finish(deployment.id, `${label}: ${status}${note}, ${detail}`);
+  return { kind: 'settled', status };
+}
+
+/**
+ * The time limit passed: a running record becomes `timeout`, which a later poll can still resolve. One that was
+ * already unresolved (a timeout polled again, a stale record) keeps its status and gets a note.
+ */
+async function expire(run: RunningPoll, deployment: Deployment, label: string, probe: StatusProbe, last: RemoteState | undefined): Promise<PollEnd> {
+  const current = run.tracker.get(deployment.id)!.status;
+  const lastWord = last ? `last ${probe.service} status ${last.remote}` : `no ${probe.service} status read`;
+  let status = current;
+  if (canTransition(current, 'timeout')) {
+    status = await run.tracker.settle(deployment.id, { to: 'timeout', detail: `no final status in time; ${lastWord}` });
+  } else {
+    await run.tracker.note(deployment.id, `still ${current} at the time limit; ${lastWord}`);
+  }
+  run.board.finish(deployment.id, `${label}: ${status}, ${lastWord}`);
+  return { kind: 'settled', status };
+}
+
+function timeLeft(deadline: number | undefined): number {
+  return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
+}
+
+/** Node's timers hold at most this many milliseconds; a longer Retry-After is waited out in the next round. */
+const longestTimerMs = 2 ** 31 - 1;
+
+/** Waits, or stops waiting as soon as the signal aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return;
+  await delay(Math.min(ms, longestTimerMs), undefined, { signal }).catch(() => undefined);
+}
