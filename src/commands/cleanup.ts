@@ -1,6 +1,102 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { cleanup, type CleanupReport, type CleanupRequest, type StaleChange } from '../cleanup.js';
+import type { Deployment } from '../deployment.js';
+import { formatDuration, parseDuration } from '../duration.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { localTime } from '../format.js';
+import type { Output } from '../output.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'cleanup' is not available yet", 'unsupported');
+export interface CleanupOptions {
+  duplicates?: boolean;
+  window?: string;
+  stale?: string;
+  reconcile?: boolean;
+  pruneOlderThan?: string;
+  keep?: string;
+  apply?: boolean;
+  backup?: string;
+}
+
+/** Records a human reader is shown of each part of the plan; --json lists them all. */
+const shownPerPart = 20;
+
+/**
+ * Exits 0 whether the plan was applied or only shown: a plan is an answer, not a failure. Scripts that
+ * want to know whether there is anything to clean read the counts in --json.
+ */
+export async function run(ctx: CommandContext, options: CleanupOptions): Promise<ExitCodeValue> {
+  const request = cleanupRequest(options);
+  const report = await withStore(ctx, (store) => cleanup(store, request));
+  ctx.out.result(report, () => reportText(ctx.out, report));
+  return ExitCode.ok;
+}
+
+function cleanupRequest(options: CleanupOptions): CleanupRequest {
+  if (options.window !== undefined && !options.duplicates) throw new UsageError('--window goes with --duplicates', 'bad_value');
+  if (options.reconcile && options.stale === undefined) {
+    throw new UsageError('--reconcile goes with --stale DUR: it asks the providers about the records --stale finds', 'bad_value');
+  }
+  if ((options.pruneOlderThan === undefined) !== (options.keep === undefined)) {
+    throw new UsageError('--prune-older-than DUR and --keep N go together: how old a record must be, and how many of each app and environment stay', 'bad_value');
+  }
+  const request: CleanupRequest = {
+    duplicates: options.duplicates ? { windowMs: parseDuration(options.window ?? '60s', '--window') } : null,
+    stale: options.stale === undefined ? null : { olderThanMs: parseDuration(options.stale, '--stale'), reconcile: options.reconcile === true },
+    prune:
+      options.pruneOlderThan === undefined
+        ? null
+        : { olderThanMs: parseDuration(options.pruneOlderThan, '--prune-older-than'), keep: keepCount(options.keep!) },
+    apply: options.apply === true,
+    backupPath: options.backup ?? null,
+  };
+  if (!request.duplicates && !request.stale && !request.prune) {
+    throw new UsageError('say what to clean: --duplicates, --stale DUR, and/or --prune-older-than DUR --keep N (add --apply to carry it out)', 'missing_option');
+  }
+  return request;
+}
+
+function keepCount(text: string): number {
+  if (!/^\d{1,7}$/.test(text)) throw new UsageError(`--keep: '${text}' is not a whole number of records (0 or more)`, 'bad_value');
+  return Number(text);
+}
+
+function reportText(out: Output, report: CleanupReport): string {
+  const lines: string[] = [];
+  if (report.duplicates) {
+    const { groups, records, windowMs, eventsMoved } = report.duplicates;
+    lines.push(`duplicates (created within ${formatDuration(windowMs)} of each other): ${records} to merge into ${groups.length} kept${eventsMoved === null ? '' : `, ${eventsMoved} events moved`}`);
+    lines.push(...limited(groups.map((group) => `  keep ${brief(out, group.kept)}; merge ${group.duplicates.map((d) => `${d.key} (${out.status(d.status)})`).join(', ')}`)));
+  }
+  if (report.stale) {
+    const { records, olderThanMs } = report.stale;
+    const changing = records.filter((change) => change.to !== null).length;
+    lines.push(`abandoned (running for over ${formatDuration(olderThanMs)}, follower gone): ${records.length}, ${changing} to change`);
+    lines.push(...limited(records.map((change) => `  ${staleLine(out, change)}`)));
+  }
+  if (report.prune) {
+    const { records, events, olderThanMs, keep } = report.prune;
+    lines.push(`old (final, created over ${formatDuration(olderThanMs)} ago, beyond the newest ${keep} of each app and environment): ${records.length} records and ${events} events to delete`);
+    lines.push(...limited(records.map((d) => `  ${brief(out, d)}`)));
+  }
+  lines.push(...report.notes);
+  if (report.applied) {
+    lines.push(report.backup ? `applied; the store as it was is in ${report.backup}` : 'applied');
+  } else {
+    lines.push('nothing changed: add --apply to carry out this plan');
+  }
+  return lines.join('\n');
+}
+
+function brief(out: Output, d: Deployment): string {
+  return `${d.key} ${d.app} ${d.env} ${d.version ?? d.commitSha?.slice(0, 7) ?? '-'} ${out.status(d.status)} ${localTime(d.createdAt)}`;
+}
+
+function staleLine(out: Output, change: StaleChange): string {
+  const becomes = change.to === null ? `stays ${out.status(change.from)}` : `${out.status(change.from)} -> ${out.status(change.to)}`;
+  return `${change.key} ${change.app} ${change.env} ${change.provider}: ${becomes} (${change.reason})`;
+}
+
+function limited(lines: string[]): string[] {
+  if (lines.length <= shownPerPart) return lines;
+  return [...lines.slice(0, shownPerPart), `  … and ${lines.length - shownPerPart} more (--json lists them all)`];
 }

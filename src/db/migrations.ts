@@ -63,6 +63,15 @@ export const migrations: readonly Migration[] = [
       await sql`create index deployment_events_deployment on deployment_events (deployment_id, id)`.execute(tx);
     },
   },
+  {
+    // Deleting a deployment (cleanup) makes the database look for records that still point at it; without
+    // these, each delete scans the whole table, and merging 10,000 duplicates takes minutes instead of seconds.
+    name: '002_rollback_reference_indexes',
+    async up(tx) {
+      await sql`create index deployments_rollback_of on deployments (rollback_of)`.execute(tx);
+      await sql`create index deployments_rolled_back_by on deployments (rolled_back_by)`.execute(tx);
+    },
+  },
 ];
 
 /**

@@ -1,0 +1,27 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { StoreDialect } from './store.js';
+
+/*
+ * Time arithmetic inside a query, on the stored ISO-8601 UTC text (`toISOString()`): the one place where
+ * SQLite and PostgreSQL spell time differently.
+ */
+
+/** The time in `column` as milliseconds since the epoch. */
+export function epochMs(kind: StoreDialect['kind'], column: string): RawBuilder<number> {
+  const ref = sql.ref(column);
+  return kind === 'sqlite'
+    ? sql<number>`((julianday(${ref}) - 2440587.5) * 86400000.0)`
+    : sql<number>`(extract(epoch from cast(${ref} as timestamptz)) * 1000)`;
+}
+
+/**
+ * The time in `column` moved by `ms`, written the way times are stored, so it compares as text against a
+ * stored column and an index on that column serves the comparison.
+ */
+export function shiftedIso(kind: StoreDialect['kind'], column: string, ms: number): RawBuilder<string> {
+  const ref = sql.ref(column);
+  const seconds = ms / 1000;
+  return kind === 'sqlite'
+    ? sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', ${ref}, ${sql.lit(`${seconds} seconds`)})`
+    : sql<string>`to_char((cast(${ref} as timestamptz) + ${sql.lit(`${seconds} seconds`)}::interval) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
