@@ -1,5 +1,7 @@
 import type { AbandonedDeployment } from './db/abandoned.js';
 import type { Status } from './lifecycle.js';
+import { ConcurrencyLimiter } from './polling/limiter.js';
+import { pollSettings } from './polling/poll-settings.js';
 
 /** What the provider says became of a deployment nobody followed to its end. */
 export type ProviderAnswer =
@@ -16,24 +18,43 @@ export interface Reconciled {
 }
 
 /**
- * Asks each deployment's provider for its real outcome, outside any transaction. A deployment a provider
- * cannot report on keeps an `unknown` answer that says why, so cleanup can say it per record.
+ * Asks each deployment's provider for its real outcome, once, outside any transaction (SHIPLOG_REQUEST_TIMEOUT
+ * bounds each request). A deployment a provider cannot report on, or whose provider cannot be reached, keeps
+ * an `unknown` answer that says why, so cleanup can say it per record; nothing here is ever a guess.
  */
 export async function askProviders(deployments: readonly AbandonedDeployment[]): Promise<Map<number, Reconciled>> {
-  const answers = new Map<number, Reconciled>();
-  for (const deployment of deployments) {
-    answers.set(deployment.id, { askedIn: deployment.status, answer: await askProvider(deployment) });
-  }
-  return answers;
+  const settings = pollSettings({});
+  const limiter = new ConcurrencyLimiter(settings.concurrency);
+  const answers = await Promise.all(
+    deployments.map((d) => limiter.run(async () => [d.id, { askedIn: d.status, answer: await askProvider(d, settings.requestTimeoutMs) }] as const)),
+  );
+  return new Map(answers);
 }
 
-async function askProvider(deployment: AbandonedDeployment): Promise<ProviderAnswer> {
+async function askProvider(deployment: AbandonedDeployment, timeoutMs: number): Promise<ProviderAnswer> {
   switch (deployment.provider) {
     case 'command':
       return { kind: 'unknown', reason: 'a command deployment cannot be reconciled: its process is gone and its exit status was never recorded' };
     case 'manual':
       return { kind: 'unknown', reason: `a record-only deployment has no provider to ask; close it with 'shiplog finish ${deployment.key} --status ...'` };
+    case 'ncp':
+    case 'http':
+      return askPolledService(deployment, timeoutMs);
     default:
       return { kind: 'unknown', reason: `this shiplog cannot read a ${deployment.provider} deployment's status yet` };
+  }
+}
+
+/** One read of an NCP or HTTP deployment's status, through the same probe `poll` uses. */
+async function askPolledService(deployment: AbandonedDeployment, timeoutMs: number): Promise<ProviderAnswer> {
+  try {
+    const probe = await (await import('./polling/probe-for.js')).probeFor(deployment);
+    const state = await probe.read({ signal: AbortSignal.timeout(timeoutMs), timeoutMs });
+    const said = `${probe.service} reports '${state.remote}' (${state.description})`;
+    if (state.meaning === 'running') return { kind: 'running', detail: said };
+    if (state.meaning === 'unknown') return { kind: 'unknown', reason: `${said}, which does not settle it` };
+    return { kind: 'final', status: state.meaning, detail: said };
+  } catch (error) {
+    return { kind: 'unknown', reason: `could not ask: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
