@@ -1,6 +1,39 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
+import type { Check } from '../doctor/check.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
+import type { Output } from '../output.js';
 import type { CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'doctor' is not available yet", 'unsupported');
+export interface DoctorOptions {
+  fix?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  ncpEndpoint?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+/**
+ * Checks the store, and Kubernetes and NCP where this environment sets them up. Every check is reported,
+ * the failing ones included; the exit code is 0 with no `fail` line, else 5 (environment), since every
+ * check is about the environment shiplog runs in. `--fix` applies only what is safe: migrations and WAL.
+ */
+export async function run(ctx: CommandContext, options: DoctorOptions): Promise<ExitCodeValue> {
+  const fix = options.fix === true;
+  const checks = [...(await (await import('../doctor/store-checks.js')).checkStore(ctx.db, fix))];
+  const ncp = await import('../doctor/ncp-check.js');
+  if (ncp.ncpConfigured(process.env, options.ncpEndpoint)) checks.push(...(await ncp.checkNcp(process.env, options.ncpEndpoint)));
+  const report: DoctorReport = { ok: checks.every((check) => check.status !== 'fail'), checks };
+  ctx.out.result(report, () => reportText(ctx.out, report));
+  return report.ok ? ExitCode.ok : ExitCode.environment;
+}
+
+function reportText(out: Output, report: DoctorReport): string {
+  const paint = { ok: out.paint.green, warn: out.paint.yellow, fail: out.paint.red };
+  const width = Math.max(...report.checks.map((check) => check.check.length));
+  return report.checks
+    .map((check) => `${paint[check.status](check.status.padEnd(4))}  ${check.check.padEnd(width)}  ${check.message}${check.fixed ? ' (fixed)' : ''}`)
+    .join('\n');
 }

@@ -57,12 +57,16 @@ export class Store {
   }
 }
 
-/** Opens the store named by `--db` / `SHIPLOG_DB` (a path or a postgres URL) and brings its schema up to date. */
-export async function openStore(spec: string | undefined): Promise<Store> {
+/**
+ * Opens the store named by `--db` / `SHIPLOG_DB` (a path or a postgres URL) and brings its schema up to date;
+ * `migrate: false` opens it as it is, for `doctor`, which reports the schema before it changes anything.
+ */
+export async function openStore(spec: string | undefined, options: { migrate?: boolean } = {}): Promise<Store> {
   const location = spec && spec.length > 0 ? spec : undefined;
   const store = location && /^postgres(ql)?:\/\//i.test(location)
     ? await (await import('./postgres.js')).openPostgresStore(location)
     : await (await import('./sqlite.js')).openSqliteStore(location);
+  if (options.migrate === false) return store;
   try {
     await store.migrate();
     return store;

@@ -1,0 +1,59 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeAccessKey, fakeSecretKey } from '../fixtures/ncp-cli-env.js';
+import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
+import type { DoctorReport } from '../src/commands/doctor.js';
+import { runCliJson } from './support/cli.js';
+import { createTestStore, type TestStore } from './support/stores.js';
+
+// The provider checks do not touch the store, so one store kind is enough here.
+describe('doctor of the NCP set-up', () => {
+  const fake = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
+  let store: TestStore;
+  beforeAll(() => fake.start());
+  afterAll(() => fake.close());
+  beforeEach(async () => {
+    store = await createTestStore('sqlite');
+  });
+  afterEach(async () => store.cleanup());
+
+  const doctor = (env: NodeJS.ProcessEnv) => runCliJson<DoctorReport>(['--db', store.spec, 'doctor', '--fix'], { env });
+  const ncpLines = (report: DoctorReport) => report.checks.filter((check) => check.check.startsWith('ncp'));
+
+  it('says the keys are present and accepted, and never prints them', async () => {
+    const { result, json } = await doctor({ NCLOUD_ACCESS_KEY: fakeAccessKey, NCLOUD_SECRET_KEY: fakeSecretKey, NCLOUD_SOURCEDEPLOY_ENDPOINT: fake.url });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(ncpLines(json)).toEqual([
+      { check: 'ncp credentials', status: 'ok', message: 'present in NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY' },
+      { check: 'ncp api', status: 'ok', message: expect.stringContaining('accepts the credentials') },
+    ]);
+    expect(fake.authFailures).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain(fakeSecretKey);
+    expect(result.stdout + result.stderr).not.toContain(fakeAccessKey);
+  });
+
+  it('fails with exit 5 when the gateway refuses the keys', async () => {
+    const { result, json } = await doctor({ NCP_ACCESS_KEY: fakeAccessKey, NCP_SECRET_KEY: 'not-the-secret', NCLOUD_SOURCEDEPLOY_ENDPOINT: fake.url });
+
+    expect(result.code).toBe(5);
+    expect(ncpLines(json)[1]).toEqual({ check: 'ncp api', status: 'fail', message: expect.stringContaining('refused the credentials (HTTP 401): check NCP_ACCESS_KEY and NCP_SECRET_KEY') });
+    expect(result.stdout).not.toContain('not-the-secret');
+  });
+
+  it('fails with exit 5 when one key of the pair is missing, or the endpoint cannot be reached', async () => {
+    const half = await doctor({ NCLOUD_ACCESS_KEY: fakeAccessKey });
+    expect(half.result.code).toBe(5);
+    expect(ncpLines(half.json)).toEqual([{ check: 'ncp credentials', status: 'fail', message: expect.stringContaining('NCLOUD_SECRET_KEY') }]);
+
+    const down = await doctor({ NCLOUD_ACCESS_KEY: fakeAccessKey, NCLOUD_SECRET_KEY: fakeSecretKey, NCLOUD_SOURCEDEPLOY_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(down.result.code).toBe(5);
+    expect(ncpLines(down.json)[1]).toMatchObject({ check: 'ncp api', status: 'fail', message: expect.stringContaining('cannot reach http://127.0.0.1:9') });
+  });
+
+  it('leaves NCP out where nothing sets it up', async () => {
+    const { result, json } = await doctor({});
+
+    expect(result.code).toBe(0);
+    expect(ncpLines(json)).toEqual([]);
+  });
+});
