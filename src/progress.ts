@@ -93,11 +93,14 @@ export class ProgressBoard {
   }
 
   private draw(): void {
-    const room = Math.max(1, (this.stream.rows ?? 24) - 2);
+    const room = Math.max(1, (this.stream.rows || 24) - 2);
     const all = [...this.lines.values()];
     const shown = all.length > room ? all.slice(0, room - 1) : all;
     const spinner = frames[this.frame]!;
-    const text = shown.map((line) => this.fit(`${spinner} ${line.label}: ${line.state} ${formatDuration(Date.now() - line.since)}`));
+    const text = shown.map((line) => {
+      const elapsed = ` ${formatDuration(Date.now() - line.since)}`;
+      return this.fit(`${spinner} ${line.label}: ${line.state}`, elapsed.length) + elapsed;
+    });
     if (shown.length < all.length) text.push(`  … and ${all.length - shown.length} more`);
     if (text.length > 0) this.stream.write(`${text.join('\n')}\n`);
     this.drawn = text.length;
@@ -109,9 +112,12 @@ export class ProgressBoard {
     this.drawn = 0;
   }
 
-  /** A line longer than the terminal is wide would wrap and throw off the redraw. */
-  private fit(text: string): string {
-    const width = (this.stream.columns ?? 80) - 1;
+  /**
+   * A line longer than the terminal is wide would wrap and throw off the redraw; `reserved` columns are kept
+   * free for what follows it. A size of 0 means unknown.
+   */
+  private fit(text: string, reserved = 0): string {
+    const width = (this.stream.columns || 80) - 1 - reserved;
     return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
   }
 }

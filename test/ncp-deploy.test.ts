@@ -1,24 +1,19 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Step } from '../fixtures/http-status-loopback.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
+import { ncpSuite } from '../fixtures/ncp-suite.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { storeKinds } from './support/stores.js';
 
 const ncp = (scenario: string) => ['--ncp-project', '10', '--ncp-stage', '20', '--ncp-scenario', scenario];
 
 describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
-  const fake = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
-  let store: TestStore;
-  const deploy = (scenario: string, ...more: string[]) => ['--db', store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--version', '1.4.0', ...ncp(scenario), ...more];
+  const suite = ncpSuite(kind);
+  const { fake } = suite;
+  const deploy = (scenario: string, ...more: string[]) => ['--db', suite.store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--version', '1.4.0', ...ncp(scenario), ...more];
   const waiting = (scenario: string, ...more: string[]) => deploy(scenario, '--wait', '--interval', '100ms', ...more);
-  beforeAll(() => fake.start());
-  afterAll(() => fake.close());
-  beforeEach(async () => {
-    store = await createTestStore(kind);
-  });
-  afterEach(() => store.cleanup());
 
   it('a deploy that waits follows the run to success and keeps its history id', async () => {
     fake.scriptScenario('s-ok', [{ status: 'waiting' }, { status: 'inprogress', times: 2 }, { status: 'success' }]);
@@ -26,8 +21,8 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
     expect(result.code, result.stderr).toBe(0);
     expect(json).toMatchObject({ provider: 'ncp', status: 'success', error: null });
     expect(json.target).toEqual({ projectId: '10', stageId: '20', scenarioId: 's-ok', endpoint: `${fake.url}/`, ncpDeployId: fake.started().at(-1) });
-    const { events } = await snapshot(store);
-    expect(events.map((e) => e.detail)).toEqual([null, 'started', 'NCP status waiting (waiting to deploy)', 'NCP status inprogress (in progress)', 'NCP status success']);
+    const { events } = await snapshot(suite.store);
+    expect(events.map((e) => e.detail)).toEqual([null, 'started', 'NCP says waiting (waiting to deploy)', 'NCP says inprogress (in progress)', 'NCP says success']);
     expect(events.at(-1)).toMatchObject({ from_status: 'running', to_status: 'success', source: 'poll' });
   });
 
@@ -47,7 +42,7 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
     fake.scriptScenario('s-approval', [{ status: 'pending', times: 3 }, { status: 'inprogress' }, { status: 'success' }]);
     const result = await runCli(waiting('s-approval'), { env: ncpEnv(fake) });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('NCP status pending (awaiting approval)');
+    expect(result.stderr).toContain('NCP says pending (awaiting approval)');
     expect(result.stdout).toMatch(/web 1\.4\.0 -> prod: success/);
   });
 
@@ -70,9 +65,9 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
     expect(result.code, result.stderr).toBe(0);
     expect(json).toMatchObject({ status: 'running', target: { ncpDeployId: fake.started().at(-1) } });
     expect(fake.reads(fake.started().at(-1)!)).toBe(0);
-    const polled = await runCliJson<{ status: string }[]>(['--db', store.spec, 'poll', json.key, '--interval', '100ms'], { env: ncpEnv(fake) });
+    const polled = await runCliJson(['--db', suite.store.spec, 'poll', json.key, '--interval', '100ms'], { env: ncpEnv(fake) });
     expect(polled.result.code, polled.result.stderr).toBe(0);
-    expect(polled.json.map((d) => d.status)).toEqual(['success']);
+    expect(polled.json).toMatchObject({ key: json.key, status: 'success' });
   });
 
   it('the NCP_ACCESS_KEY and NCP_SECRET_KEY names are accepted too', async () => {
@@ -94,7 +89,7 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
     const result = await runCli(waiting('s-ok'), { env: { ...ncpEnv(fake), NCLOUD_SECRET_KEY: '' } });
     expect(result.code).toBe(5);
     expect(result.stderr.trim().split('\n')).toEqual(['shiplog: NCP credentials missing: set NCLOUD_SECRET_KEY (or NCP_ACCESS_KEY / NCP_SECRET_KEY)']);
-    expect((await snapshot(store)).deployments).toEqual([]);
+    expect((await snapshot(suite.store)).deployments).toEqual([]);
   });
 
   it.each([
@@ -104,10 +99,10 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
     [[...ncp('s'), '--status-url', 'http://127.0.0.1:9/x'], 'choose one provider'],
     [[...ncp('s'), '--wait', '--interval', '10ms'], '--interval'],
   ])('bad input %j exits 2 and records nothing', async (options, message) => {
-    const result = await runCli(['--db', store.spec, 'deploy', '--app', 'web', '--env', 'prod', ...options], { env: ncpEnv(fake) });
+    const result = await runCli(['--db', suite.store.spec, 'deploy', '--app', 'web', '--env', 'prod', ...options], { env: ncpEnv(fake) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
-    expect((await snapshot(store)).deployments).toEqual([]);
+    expect((await snapshot(suite.store)).deployments).toEqual([]);
   });
 
   it('credentials the gateway refuses at start record a failed deployment and exit 5', async () => {
@@ -119,15 +114,15 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
       'shiplog: NCP SourceDeploy refused the credentials (HTTP 401, Authentication Failed): check NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY, and that the key may use SourceDeploy',
     );
     expect(result.stdout).toBe('');
-    expect((await snapshot(store)).deployments).toMatchObject([{ status: 'failed', provider: 'ncp', lease_owner: null }]);
+    expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'failed', provider: 'ncp', lease_owner: null }]);
   });
 
   it('a start that meets a server error is recorded failed, says it may have started, and exits 5', async () => {
     fake.scriptStart('s-broken', { http: 502 });
     const result = await runCli(waiting('s-broken'), { env: ncpEnv(fake) });
     expect(result.code).toBe(5);
-    expect(result.stderr).toContain('could not start NCP scenario s-broken: HTTP 502; it may have started anyway');
-    const rows = (await snapshot(store)).deployments;
+    expect(result.stderr).toContain('could not start NCP scenario s-broken: SourceDeploy answered HTTP 502; it may have started anyway');
+    const rows = (await snapshot(suite.store)).deployments;
     expect(rows).toMatchObject([{ status: 'failed', provider: 'ncp' }]);
     expect(String(rows[0]!.error)).toContain('HTTP 502');
   });

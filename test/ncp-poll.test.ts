@@ -1,31 +1,26 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Step } from '../fixtures/http-status-loopback.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments, type SeededDeployment } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
+import { ncpSuite } from '../fixtures/ncp-suite.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { storeKinds } from './support/stores.js';
 
 describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
-  const fake = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
-  let store: TestStore;
-  beforeAll(() => fake.start());
-  afterAll(() => fake.close());
-  beforeEach(async () => {
-    store = await createTestStore(kind);
-  });
-  afterEach(() => store.cleanup());
+  const suite = ncpSuite(kind);
+  const { fake } = suite;
 
   /** One running NCP deployment whose run answers `steps`, recorded as `deploy` without --wait leaves it. */
   async function started(steps: Step[], app = 'web'): Promise<SeededDeployment> {
-    return (await seedNcpDeployments(store.spec, fake, [app], steps))[0]!;
+    return (await seedNcpDeployments(suite.store.spec, fake, [app], steps))[0]!;
   }
 
-  const poll = (...args: string[]) => ['--db', store.spec, 'poll', '--interval', '100ms', ...args];
-  const record = async (key: string) => (await snapshot(store)).deployments.find((d) => d.key === key)!;
+  const poll = (...args: string[]) => ['--db', suite.store.spec, 'poll', '--interval', '100ms', ...args];
+  const record = async (key: string) => (await snapshot(suite.store)).deployments.find((d) => d.key === key)!;
   const events = async (key: string) => {
-    const { deployments, events } = await snapshot(store);
+    const { deployments, events } = await snapshot(suite.store);
     const id = deployments.find((d) => d.key === key)!.id;
     return events.filter((e) => e.deployment_id === id);
   };
@@ -36,7 +31,7 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     const result = await runCli(poll(key, '--timeout', '2500ms'), { env: ncpEnv(fake) });
     expect(result.code).toBe(3);
     expect((await record(key)).status).toBe('timeout');
-    const retries = (await notes(key)).filter((detail) => detail.startsWith('NCP HTTP 429 (rate limited); retry'));
+    const retries = (await notes(key)).filter((detail) => detail.startsWith('NCP answered HTTP 429 (rate limited); retry'));
     expect(retries.length).toBeGreaterThanOrEqual(3);
     expect(retries.length).toBe(fake.reads(historyId));
     // Backoff: the gaps between requests grow (100ms doubling, capped at 400ms), so far fewer than one per 100ms.
@@ -54,19 +49,19 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
 
   it('500s then success: the failures are events, the outcome is success', async () => {
     const { key } = await started([{ http: 500, times: 2 }, { http: 503 }, { status: 'inprogress' }, { status: 'success' }]);
-    const { result, json } = await runCliJson<DeploymentJson[]>(poll(key), { env: ncpEnv(fake) });
+    const { result, json } = await runCliJson(poll(key), { env: ncpEnv(fake) });
     expect(result.code, result.stderr).toBe(0);
-    expect(json.map((d) => d.status)).toEqual(['success']);
+    expect(json).toMatchObject({ key, status: 'success' });
     const details = await notes(key);
-    expect(details.filter((d) => /^NCP HTTP 50[03]; retry \d/.test(d))).toHaveLength(3);
-    expect(details.at(-1)).toBe('NCP status success');
+    expect(details.filter((d) => /^NCP answered HTTP 50[03]; retry \d/.test(d))).toHaveLength(3);
+    expect(details.at(-1)).toBe('NCP says success');
   });
 
   it('a request that hangs is given up after the request timeout and tried again', async () => {
     const { key } = await started([{ hang: true }, { status: 'success' }]);
     const result = await runCli(poll(key), { env: ncpEnv(fake, { SHIPLOG_REQUEST_TIMEOUT: '500ms' }) });
     expect(result.code, result.stderr).toBe(0);
-    expect(await notes(key)).toEqual(expect.arrayContaining([expect.stringMatching(/^NCP no answer within 500ms; retry 1 in \d+ms$/), 'NCP status success']));
+    expect(await notes(key)).toEqual(expect.arrayContaining([expect.stringMatching(/^NCP gave no answer within 500ms; retry 1 in \d+ms$/), 'NCP says success']));
   });
 
   it('garbage instead of JSON is retried, not read as a status', async () => {
@@ -80,9 +75,9 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     const { key } = await started([{ status: 'exploded' }]);
     const result = await runCli(poll(key, '--timeout', '2s'), { env: ncpEnv(fake) });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain("NCP status 'exploded' is unknown");
+    expect(result.stderr).toContain("NCP says 'exploded', which is unknown");
     expect((await record(key)).status).toBe('timeout');
-    expect(await notes(key)).toContain("NCP status 'exploded' is unknown (not an NCP SourceDeploy status shiplog knows); still polling, never taken for success");
+    expect(await notes(key)).toContain("NCP says 'exploded', which is unknown (not an NCP SourceDeploy status shiplog knows); still polling, never taken for success");
   });
 
   it('refused credentials stop the poll with exit 5 and one clear line; the record stays running', async () => {
@@ -103,9 +98,9 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     expect(first.code).toBe(3);
     expect((await record(key)).status).toBe('timeout');
     fake.script(historyId, [{ status: 'success' }]);
-    const { result, json } = await runCliJson<DeploymentJson[]>(poll(key), { env: ncpEnv(fake) });
+    const { result, json } = await runCliJson(poll(key), { env: ncpEnv(fake) });
     expect(result.code, result.stderr).toBe(0);
-    expect(json[0]).toMatchObject({ status: 'success', error: null });
+    expect(json).toMatchObject({ status: 'success', error: null });
     const transitions = (await events(key)).filter((e) => e.from_status !== e.to_status).map((e) => `${e.from_status}->${e.to_status}`);
     expect(transitions).toEqual(['null->running', 'running->timeout', 'timeout->success']);
   });
@@ -134,8 +129,8 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     const busy = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey, latencyMs: 25 });
     await busy.start();
     try {
-      const seeded = await seedNcpDeployments(store.spec, busy, 100, [{ status: 'inprogress' }, { status: 'success' }]);
-      const { result, json } = await runCliJson<DeploymentJson[]>(['--db', store.spec, 'poll', '--all', '--interval', '200ms', '--concurrency', '8'], {
+      const seeded = await seedNcpDeployments(suite.store.spec, busy, 100, [{ status: 'inprogress' }, { status: 'success' }]);
+      const { result, json } = await runCliJson<DeploymentJson[]>(['--db', suite.store.spec, 'poll', '--all', '--interval', '200ms', '--concurrency', '8'], {
         env: ncpEnv(busy),
       });
       expect(result.code, result.stderr).toBe(0);
@@ -153,11 +148,11 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     const { key, historyId } = await started([{ status: 'inprogress' }]);
     const child = startCli(poll(key, '--timeout', '30s'), { env: ncpEnv(fake) });
     await until(() => fake.reads(historyId) >= 2);
-    const polling = (await snapshot(store)).deployments[0]!;
+    const polling = (await snapshot(suite.store)).deployments[0]!;
     expect(polling).toMatchObject({ status: 'running' });
     expect(polling.lease_owner).not.toBeNull();
     const beat = String(polling.heartbeat_at);
-    await until(async () => String((await snapshot(store)).deployments[0]!.heartbeat_at) > beat);
+    await until(async () => String((await snapshot(suite.store)).deployments[0]!.heartbeat_at) > beat);
 
     const other = await runCli(poll('--all', '--timeout', '300ms'), { env: ncpEnv(fake) });
     expect(other.code).toBe(3);
@@ -167,7 +162,7 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     const result = await child.result;
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`resume with 'shiplog poll ${key}'`);
-    expect((await snapshot(store)).deployments[0]).toMatchObject({ status: 'running', lease_owner: null });
+    expect((await snapshot(suite.store)).deployments[0]).toMatchObject({ status: 'running', lease_owner: null });
     expect(fake.cancels).toEqual([]);
 
     fake.script(historyId, [{ status: 'success' }]);
@@ -182,42 +177,42 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     [['--all', '--interval', 'soon'], "--interval: 'soon' is not a duration"],
     [['--all', '--concurrency', '0'], "--concurrency: '0' is not a whole number"],
   ])('bad input %j exits 2 with one line', async (args, message) => {
-    const result = await runCli(['--db', store.spec, 'poll', ...args], { env: ncpEnv(fake) });
+    const result = await runCli(['--db', suite.store.spec, 'poll', ...args], { env: ncpEnv(fake) });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain(message);
   });
 
   it('a deployment that is not NCP or HTTP is refused with exit 2 and left untouched', async () => {
-    const manual = await runCliJson(['--db', store.spec, 'deploy', '--app', 'web', '--env', 'dev']);
-    const before = await snapshot(store);
-    const result = await runCli(['--db', store.spec, 'poll', manual.json.key], { env: ncpEnv(fake) });
+    const manual = await runCliJson(['--db', suite.store.spec, 'deploy', '--app', 'web', '--env', 'dev']);
+    const before = await snapshot(suite.store);
+    const result = await runCli(['--db', suite.store.spec, 'poll', manual.json.key], { env: ncpEnv(fake) });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(`shiplog: ${manual.json.key} is a manual deployment, and poll follows NCP and HTTP ones; close it with 'shiplog finish'`);
-    expect(await snapshot(store)).toEqual(before);
+    expect(await snapshot(suite.store)).toEqual(before);
   });
 
   it('a deployment already final is printed and exits by its status, with no request made', async () => {
     const { key, historyId } = await started([{ status: 'fail' }]);
     await runCli(poll(key), { env: ncpEnv(fake) });
     const reads = fake.reads(historyId);
-    const { result, json } = await runCliJson<DeploymentJson[]>(poll(key), { env: ncpEnv(fake) });
+    const { result, json } = await runCliJson(poll(key), { env: ncpEnv(fake) });
     expect(result.code).toBe(1);
-    expect(json[0]).toMatchObject({ key, status: 'failed' });
+    expect(json).toMatchObject({ key, status: 'failed' });
     expect(fake.reads(historyId)).toBe(reads);
   });
 
   it('missing credentials are refused before anything is written', async () => {
     const { key } = await started([{ status: 'success' }]);
-    const before = await snapshot(store);
+    const before = await snapshot(suite.store);
     const result = await runCli(poll(key), { env: { ...ncpEnv(fake), NCLOUD_ACCESS_KEY: '' } });
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('NCP credentials missing: set NCLOUD_ACCESS_KEY');
-    expect(await snapshot(store)).toEqual(before);
+    expect(await snapshot(suite.store)).toEqual(before);
   });
 
   it('with nothing open, poll --all says so and exits 0', async () => {
-    const { result, json } = await runCliJson<unknown[]>(['--db', store.spec, 'poll', '--all'], { env: ncpEnv(fake) });
+    const { result, json } = await runCliJson<unknown[]>(['--db', suite.store.spec, 'poll', '--all'], { env: ncpEnv(fake) });
     expect(result.code).toBe(0);
     expect(json).toEqual([]);
     expect(result.stderr).toContain('no open NCP or HTTP deployments to poll');

@@ -104,11 +104,11 @@ describe('what an HTTP answer status means for a request', () => {
     [204, undefined, { kind: 'ok' }],
     [401, undefined, { kind: 'refused', status: 401 }],
     [403, undefined, { kind: 'refused', status: 403 }],
-    [429, '3', { kind: 'retry', reason: 'HTTP 429 (rate limited)', retryAfterMs: 3_000 }],
-    [500, undefined, { kind: 'retry', reason: 'HTTP 500', retryAfterMs: undefined }],
-    [503, '1', { kind: 'retry', reason: 'HTTP 503', retryAfterMs: 1_000 }],
-    [404, undefined, { kind: 'retry', reason: 'HTTP 404', retryAfterMs: undefined }],
-    [302, undefined, { kind: 'retry', reason: 'HTTP 302', retryAfterMs: undefined }],
+    [429, '3', { kind: 'retry', reason: 'answered HTTP 429 (rate limited)', retryAfterMs: 3_000 }],
+    [500, undefined, { kind: 'retry', reason: 'answered HTTP 500', retryAfterMs: undefined }],
+    [503, '1', { kind: 'retry', reason: 'answered HTTP 503', retryAfterMs: 1_000 }],
+    [404, undefined, { kind: 'retry', reason: 'answered HTTP 404', retryAfterMs: undefined }],
+    [302, undefined, { kind: 'retry', reason: 'answered HTTP 302', retryAfterMs: undefined }],
   ])('HTTP %i (Retry-After %s) is %j', (status, retryAfter, verdict) => {
     expect(answerVerdict({ status, retryAfter }, 0)).toEqual(verdict);
   });

@@ -81,7 +81,8 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
       const keys = records.filter((d) => interrupted.includes(d.id)).map((d) => d.key);
       ctx.out.progress(`stopped before ${keys.length} deployment(s) ended; they stay as they are: resume with 'shiplog poll ${keys.join(' ')}'`);
     }
-    ctx.out.result(records, () => records.map((d) => summaryLine(ctx, d)).join('\n'));
+    // One named deployment prints as an object, as `track` does; more, or --all, as a list.
+    ctx.out.result(refs.length === 1 ? records[0] : records, () => records.map((d) => summaryLine(ctx, d)).join('\n'));
     return worstExitCode(codes.values());
   });
 }
@@ -105,6 +106,6 @@ async function openPolledDeployments(tx: Transaction<Database>): Promise<Deploym
 
 function summaryLine(ctx: CommandContext, d: Deployment): string {
   const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
-  const version = d.version ?? d.commitSha ?? '';
-  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n  ${d.error}` : ''}`;
+  const what = [d.key, d.app, d.version ?? d.commitSha].filter(Boolean).join(' ');
+  return `${what} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n  ${d.error}` : ''}`;
 }

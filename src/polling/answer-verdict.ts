@@ -25,6 +25,6 @@ export type AnswerVerdict =
 export function answerVerdict(answer: Pick<HttpAnswer, 'status' | 'retryAfter'>, now: number): AnswerVerdict {
   if (answer.status >= 200 && answer.status < 300) return { kind: 'ok' };
   if (answer.status === 401 || answer.status === 403) return { kind: 'refused', status: answer.status };
-  const reason = answer.status === 429 ? 'HTTP 429 (rate limited)' : `HTTP ${answer.status}`;
+  const reason = answer.status === 429 ? 'answered HTTP 429 (rate limited)' : `answered HTTP ${answer.status}`;
   return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(answer.retryAfter, now) };
 }

@@ -119,12 +119,12 @@ function finalStatusFor(state: RemoteState): Status | undefined {
 }
 
 function describe(probe: StatusProbe, state: RemoteState): string {
-  if (state.meaning === 'unknown') return `${probe.service} status '${state.remote}' is unknown (${state.description}); still polling, never taken for success`;
-  return `${probe.service} status ${state.remote} (${state.description})`;
+  if (state.meaning === 'unknown') return `${probe.service} says '${state.remote}', which is unknown (${state.description}); still polling, never taken for success`;
+  return `${probe.service} says ${state.remote} (${state.description})`;
 }
 
 async function settle(run: RunningPoll, deployment: Deployment, label: string, probe: StatusProbe, state: RemoteState, to: Status): Promise<PollEnd> {
-  const detail = `${probe.service} status ${state.remote}`;
+  const detail = `${probe.service} says ${state.remote}`;
   const error = to === 'success' ? undefined : `${probe.service} reported '${state.remote}' (${state.description})`;
   const status = await run.tracker.settle(deployment.id, { to, detail, error });
   const note = status === to ? '' : ` (another writer set it before ${to} could be recorded)`;
@@ -138,7 +138,7 @@ async function settle(run: RunningPoll, deployment: Deployment, label: string, p
  */
 async function expire(run: RunningPoll, deployment: Deployment, label: string, probe: StatusProbe, last: RemoteState | undefined): Promise<PollEnd> {
   const current = run.tracker.get(deployment.id)!.status;
-  const lastWord = last ? `last ${probe.service} status ${last.remote}` : `no ${probe.service} status read`;
+  const lastWord = last ? `${probe.service} last said ${last.remote}` : `no answer read from ${probe.service}`;
   let status = current;
   if (canTransition(current, 'timeout')) {
     status = await run.tracker.settle(deployment.id, { to: 'timeout', detail: `no final status in time; ${lastWord}` });

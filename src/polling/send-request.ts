@@ -9,6 +9,8 @@ export interface RequestSpec {
   timeoutMs: number;
   /** Ctrl-C: the request is dropped and the signal's reason thrown. */
   signal?: AbortSignal;
+  /** Whether a redirect is followed (a status URL may move); by default it is an answer like any other, as a signed call wants. */
+  followRedirects?: boolean;
 }
 
 /** Status bodies are small; a larger answer is a misconfigured URL, not a status. */
@@ -21,25 +23,38 @@ const maxAnswerBytes = 1024 * 1024;
  */
 export async function sendRequest(spec: RequestSpec): Promise<HttpAnswer> {
   const { default: axios } = await import('axios');
-  const deadline = AbortSignal.timeout(spec.timeoutMs);
-  const signal = spec.signal ? AbortSignal.any([spec.signal, deadline]) : deadline;
+  spec.signal?.throwIfAborted();
+  // One controller per request, its timer and listener removed as soon as the request ends: with hundreds of
+  // deployments polled for minutes, a timer or listener left behind per request adds up.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, spec.timeoutMs);
+  const stop = () => controller.abort(spec.signal!.reason);
+  spec.signal?.addEventListener('abort', stop, { once: true });
   try {
     const response = await axios.request<string>({
       method: spec.method,
       url: spec.url,
       headers: { Accept: 'application/json', ...spec.headers },
-      signal,
+      signal: controller.signal,
       responseType: 'text',
       transformResponse: [(data: string) => data],
       validateStatus: () => true,
       maxContentLength: maxAnswerBytes,
+      maxRedirects: spec.followRedirects === true ? 5 : 0,
     });
     const retryAfter = response.headers['retry-after'];
     return { status: response.status, body: typeof response.data === 'string' ? response.data : '', retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
   } catch (error) {
     if (spec.signal?.aborted) throw spec.signal.reason;
-    if (deadline.aborted) throw new TransientFailure(`no answer within ${spec.timeoutMs}ms`);
+    if (timedOut) throw new TransientFailure(`gave no answer within ${spec.timeoutMs}ms`);
     throw new TransientFailure(transportReason(axios.isAxiosError(error) ? error.code : undefined));
+  } finally {
+    clearTimeout(timer);
+    spec.signal?.removeEventListener('abort', stop);
   }
 }
 

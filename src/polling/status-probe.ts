@@ -5,7 +5,7 @@ import type { RemoteState } from './remote-state.js';
  * a TransientFailure (try again later) or an EnvironmentError (the credentials are refused: stop).
  */
 export interface StatusProbe {
-  /** The service's short name for progress lines and events (`NCP`, `HTTP`). */
+  /** The service's short name for progress lines and events (`NCP`, `status URL`). */
   readonly service: string;
   read(request: { signal: AbortSignal; timeoutMs: number }): Promise<RemoteState>;
 }

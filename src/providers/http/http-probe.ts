@@ -20,7 +20,7 @@ export function statusUrlProbe(target: HttpTarget, headers: Record<string, strin
       'http_refused',
     );
   return {
-    service: 'HTTP',
-    read: async (request) => httpStatusMeaning(jsonBodyOf(await sendRequest({ method: 'GET', url: target.url, headers, ...request }), refused), target),
+    service: 'status URL',
+    read: async (request) => httpStatusMeaning(jsonBodyOf(await sendRequest({ method: 'GET', url: target.url, headers, followRedirects: true, ...request }), refused), target),
   };
 }

@@ -31,7 +31,7 @@ export class NcpClient {
     } catch (error) {
       if (!(error instanceof TransientFailure)) throw error;
       throw new EnvironmentError(
-        `could not start NCP scenario ${target.scenarioId}: ${error.reason}; it may have started anyway, so check the SourceDeploy console before deploying again`,
+        `could not start NCP scenario ${target.scenarioId}: SourceDeploy ${error.reason}; it may have started anyway, so check the SourceDeploy console before deploying again`,
         'ncp_start',
       );
     }

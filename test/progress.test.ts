@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ncpEnv } from '../fixtures/ncp-cli-env.js';
+import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
+import { ncpSuite } from '../fixtures/ncp-suite.js';
+import { ProgressBoard } from '../src/progress.js';
+import { binPath, cliEnv } from './support/cli.js';
+import { snapshot } from './support/snapshot.js';
+import { storeKinds } from './support/stores.js';
+
+/** A stand-in for stderr that keeps what is written. */
+function terminal(isTTY: boolean, rows = 24, columns = 80) {
+  const written: string[] = [];
+  return { written, text: () => written.join(''), write: (chunk: string) => written.push(chunk) > 0, isTTY, rows, columns };
+}
+
+describe('the progress board in a log (no terminal)', () => {
+  it('writes one line per change of state, none for a repeat, and keeps passing remarks for --verbose', () => {
+    const log = terminal(false);
+    const board = new ProgressBoard({ interactive: false, verbose: false }, log);
+    const since = Date.now();
+    board.add(1, 'dep_A web -> prod', 'polling NCP', since);
+    board.update(1, 'dep_A web -> prod', 'NCP says inprogress (in progress)', since);
+    board.update(1, 'dep_A web -> prod', 'NCP says inprogress (in progress)', since);
+    board.aside(1, 'NCP answered HTTP 503; retry 1 in 2s');
+    board.update(1, 'dep_A web -> prod', 'NCP says success', since);
+    board.finish(1, 'dep_A web -> prod: success');
+    board.close();
+    expect(log.text().split('\n')).toEqual([
+      expect.stringMatching(/^dep_A web -> prod: NCP says inprogress \(in progress\) \(\d+ms\)$/),
+      expect.stringMatching(/^dep_A web -> prod: NCP says success \(\d+ms\)$/),
+      'dep_A web -> prod: success',
+      '',
+    ]);
+  });
+
+  it('shows retries with --verbose', () => {
+    const log = terminal(false);
+    const board = new ProgressBoard({ interactive: false, verbose: true }, log);
+    board.add(1, 'dep_A', 'polling NCP', Date.now());
+    board.aside(1, 'NCP answered HTTP 503; retry 1 in 2s');
+    expect(log.text()).toBe('dep_A: NCP answered HTTP 503; retry 1 in 2s\n');
+  });
+});
+
+describe('the progress board on a terminal', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('draws a spinner line per deployment with its state and elapsed time, redrawn in place', () => {
+    const tty = terminal(true);
+    const board = new ProgressBoard({ interactive: true, verbose: false }, tty);
+    const since = Date.now() - 65_000;
+    board.add(1, 'dep_A web -> prod', 'polling NCP', since);
+    expect(tty.text()).toBe('⠋ dep_A web -> prod: polling NCP 1m 05s\n');
+    board.add(2, 'dep_B api -> prod', 'polling status URL', since);
+    board.update(1, 'dep_A web -> prod', 'NCP says pending (awaiting approval)', since);
+    tty.written.length = 0;
+    vi.advanceTimersByTime(100);
+    expect(tty.text()).toBe('\x1b[1F\x1b[J⠙ dep_A web -> prod: NCP says pending (awaiting approval) 1m 05s\n⠙ dep_B api -> prod: polling status URL 1m 05s\n');
+    tty.written.length = 0;
+    vi.advanceTimersByTime(100);
+    expect(tty.text()).toBe('\x1b[2F\x1b[J⠹ dep_A web -> prod: NCP says pending (awaiting approval) 1m 05s\n⠹ dep_B api -> prod: polling status URL 1m 05s\n');
+    board.close();
+  });
+
+  it('leaves a finished deployment\'s last line above the board, and takes the board away on close', () => {
+    const tty = terminal(true);
+    const board = new ProgressBoard({ interactive: true, verbose: false }, tty);
+    board.add(1, 'dep_A', 'polling NCP', Date.now());
+    board.add(2, 'dep_B', 'polling NCP', Date.now());
+    vi.advanceTimersByTime(100);
+    tty.written.length = 0;
+    board.finish(1, 'dep_A: success');
+    expect(tty.text()).toBe('\x1b[2F\x1b[Jdep_A: success\n⠙ dep_B: polling NCP 100ms\n');
+    tty.written.length = 0;
+    board.close();
+    expect(tty.text()).toBe('\x1b[1F\x1b[J');
+    vi.advanceTimersByTime(500);
+    expect(tty.text()).toBe('\x1b[1F\x1b[J');
+  });
+
+  it('fits the board to the terminal: long lines are cut, extra deployments are counted', () => {
+    const tty = terminal(true, 5, 30);
+    const board = new ProgressBoard({ interactive: true, verbose: false }, tty);
+    for (let id = 1; id <= 6; id += 1) board.add(id, `dep_${id} a-rather-long-app-name -> prod`, 'polling NCP', Date.now());
+    tty.written.length = 0;
+    vi.advanceTimersByTime(100);
+    expect(tty.text()).toBe(`\x1b[1F\x1b[J${['⠙ dep_1 a-rather-long-… 100ms', '⠙ dep_2 a-rather-long-… 100ms', '  … and 4 more'].join('\n')}\n`);
+    board.close();
+  });
+});
+
+describe.each(storeKinds())('poll on a terminal, on %s', (kind) => {
+  const suite = ncpSuite(kind);
+
+  it('shows a spinner line with the remote status, then the outcome', async () => {
+    await seedNcpDeployments(suite.store.spec, suite.fake, ['web'], [{ status: 'pending', times: 4 }, { status: 'success' }]);
+    const env: NodeJS.ProcessEnv = { ...cliEnv(ncpEnv(suite.fake)), TERM: 'xterm' };
+    delete env.NO_COLOR;
+    const command = `stty cols 200; ${process.execPath} ${binPath} --db '${suite.store.spec}' poll --all --interval 150ms`;
+    const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('close', (code) => resolve({ code, text }));
+    });
+    expect(output.code, output.text).toBe(0);
+    expect(output.text).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] dep_\w+ web 2\.0\.0 -> prod: NCP says pending \(awaiting approval\) \d+(ms|s)/);
+    expect(output.text).toContain('\x1b[1F\x1b[J');
+    expect(output.text).toMatch(/dep_\w+ web 2\.0\.0 -> prod: success, NCP says success/);
+    expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'success' }]);
+  });
+});
