@@ -123,7 +123,7 @@ describe.each(storeKinds())('deploy on %s', (kind) => {
     expect(json.error).toMatch(/timed out after/);
   });
 
-  it('a shiplog killed outright leaves a running record holding the dead follower's lease', async () => {
+  it("a shiplog killed outright leaves a running record holding the dead follower's lease", async () => {
     const marker = join(store.dir, 'started');
     const child = startCli(['--db', store.spec, 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, ''); setTimeout(() => {}, 3000)`]);
     await waitForFile(marker);
