@@ -94,6 +94,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--all', 'every active Kubernetes deployment')
     .option('--follow', 'keep running as a watcher, picking up new deployments as they are recorded')
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster); each deployment uses the context it was recorded with')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
 
   withGlobalOptions(program.command('poll'))

@@ -1,6 +1,74 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { getDeployment, listOpenRefs, type DeploymentRef } from '../db/deployments.js';
+import type { Deployment } from '../deployment.js';
+import { formatDuration, parseDuration } from '../duration.js';
+import { exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
+import { activeStatuses, isActive, isFinal } from '../lifecycle.js';
+import { worstExitCode } from '../worst-outcome.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'track' is not available yet", 'unsupported');
+export interface TrackOptions {
+  all?: boolean;
+  follow?: boolean;
+  timeout?: string;
+  kubeconfig?: string;
+}
+
+/**
+ * `track [ID…] [--all] [--follow] [--timeout DUR]`: follows Kubernetes deployments until each rollout completes
+ * or fails. With --json, an array of the deployments, as `poll` prints. Exit code: the worst outcome among them
+ * (5 > 3 > 1 > 0, see worst-outcome.ts); a `--follow` watcher stopped by SIGINT/SIGTERM exits 0, since stopping
+ * is how a watcher ends.
+ */
+export async function run(ctx: CommandContext, refs: string[], options: TrackOptions): Promise<ExitCodeValue> {
+  if (refs.length === 0 && !options.all) throw new UsageError("name the deployments to track, or pass --all; see 'shiplog track --help'", 'missing_argument');
+  if (refs.length > 0 && options.all) throw new UsageError('give deployment ids or --all, not both', 'bad_value');
+  if (options.follow && !options.all) throw new UsageError('--follow picks up every new Kubernetes deployment: use it with --all', 'bad_value');
+  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+
+  return withStore(ctx, async (store) => {
+    const named = options.all ? undefined : await store.read((tx) => Promise.all(refs.map((ref) => getDeployment(tx, ref))));
+    const chosen = named ? kubernetesRefs(named) : await store.read((tx) => listOpenRefs(tx, ['kubernetes'], activeStatuses));
+    // Records that have all ended need no cluster: the Kubernetes client (slow to load) is not even loaded.
+    const nothingOpen = named ? named.every((d) => isFinal(d.status)) : chosen.length === 0 && !options.follow;
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const { ids, end } = nothingOpen
+      ? { ids: chosen.map(([id]) => id), end: 'settled' }
+      : await (await import('../providers/kubernetes/track-rollouts.js')).trackRollouts(store, {
+          refs: chosen,
+          follow: options.follow === true,
+          deadline,
+          limit: options.timeout,
+          kubeconfig: options.kubeconfig,
+          out: ctx.out,
+        });
+    const tracked = await store.read((tx) => Promise.all(ids.map((id) => getDeployment(tx, String(id)))));
+    const unresolved = tracked.filter((d) => isActive(d.status));
+    if (end === 'interrupted' && unresolved.length > 0) {
+      const resume = options.all ? 'shiplog track --all' : `shiplog track ${unresolved.map((d) => d.key).join(' ')}`;
+      ctx.out.progress(`interrupted: ${unresolved.length} deployment${unresolved.length === 1 ? ' is' : 's are'} left running; resume with '${resume}'`);
+    }
+    if (options.all && tracked.length === 0) ctx.out.progress('no active Kubernetes deployments to track');
+    ctx.out.result(tracked, () => tracked.map((d) => summaryLine(ctx, d)).join('\n'));
+    if (options.follow && end === 'interrupted') return 0;
+    return worstExitCode(tracked.map((d) => exitCodeForStatus(d.status)));
+  });
+}
+
+/** The named deployments, each once; any that is not a Kubernetes deployment is bad input. */
+function kubernetesRefs(deployments: Deployment[]): DeploymentRef[] {
+  const refs = new Map<number, DeploymentRef>();
+  for (const d of deployments) {
+    if (d.provider !== 'kubernetes') {
+      const instead = d.provider === 'ncp' || d.provider === 'http' ? `; follow it with 'shiplog poll ${d.key}'` : '';
+      throw new UsageError(`${d.key} is a ${d.provider} deployment, not a Kubernetes one; track follows deployments made with --k8s${instead}`, 'not_trackable');
+    }
+    refs.set(d.id, [d.id, d.key]);
+  }
+  return [...refs.values()];
+}
+
+function summaryLine(ctx: CommandContext, d: Deployment): string {
+  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
+  const version = d.version ?? d.image ?? d.commitSha ?? '';
+  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n${d.error}` : ''}`;
 }

@@ -1,8 +1,89 @@
-import { UsageError } from '../../errors.js';
+import type { V1Container, V1Deployment } from '@kubernetes/client-node';
+import { ExitCode, ShiplogError, UsageError } from '../../errors.js';
 import type { Output } from '../../output.js';
+import { commandOutcome } from '../command/outcome.js';
+import { requireExecutable, runCommand } from '../command/run-command.js';
 import type { DeployPlan } from '../provider.js';
 import type { ProviderOptions } from '../select.js';
+import { KubeCluster } from './cluster.js';
+import { followRollout } from './follow-rollout.js';
+import { loadKubeAccess } from './kubeconfig.js';
+import { checkContainerName, parseDeploymentRef, type KubernetesTarget } from './target.js';
 
-export async function kubernetesPlan(_options: ProviderOptions, _argv: readonly string[], _out: Output): Promise<DeployPlan> {
-  throw new UsageError('--k8s is not available yet', 'unsupported');
+/** The annotation the deployment controller keeps the current revision number in. */
+const revisionAnnotation = 'deployment.kubernetes.io/revision';
+
+/**
+ * `deploy --k8s NAMESPACE/DEPLOYMENT`. Everything that can fail before a change is checked here, before the
+ * record is written: the names, the kubeconfig and context, that the Deployment exists and is readable, and
+ * which container `--image` is for. Then, by the options:
+ * - `--image REF`: `start` sets that container's image (strategic merge patch), keeping the old one on the record;
+ * - a command after `--`: `start` runs it (helm, kubectl apply, …), and the rollout it started is followed;
+ * - neither: the rollout already under way (its current generation) is recorded as running and followed.
+ * With `--wait`, `follow` watches the rollout to its outcome like `track`.
+ */
+export async function kubernetesPlan(options: ProviderOptions, argv: readonly string[], out: Output): Promise<DeployPlan> {
+  const { namespace, name } = parseDeploymentRef(options.k8s ?? '');
+  const wanted = options.container === undefined ? undefined : checkContainerName(options.container);
+  if (options.image !== undefined && !/^\S+$/.test(options.image)) throw new UsageError(`--image: '${options.image}' is not an image reference`, 'bad_value');
+  if (argv.length > 0) requireExecutable(argv[0]!);
+  const setsImage = options.image !== undefined && argv.length === 0;
+
+  const access = loadKubeAccess({ kubeconfig: options.kubeconfig, context: options.context });
+  const cluster = new KubeCluster(access);
+  const current = await cluster.readDeployment(namespace, name);
+  const container = chooseContainer(current, wanted, setsImage, `${namespace}/${name}`);
+  const target: KubernetesTarget = { namespace, name, container: container?.name, context: access.context, server: access.server };
+  const follow: DeployPlan['follow'] = options.wait ? (tracker, deployment, { out: output, deadline }) => followRollout(tracker, cluster, deployment, output, deadline) : undefined;
+
+  if (!setsImage && argv.length === 0) {
+    return { provider: 'kubernetes', target: { ...target, generation: current.metadata?.generation }, initialStatus: 'running', source: 'watch', follow };
+  }
+  const before: KubernetesTarget = { ...target, previousImage: container?.image, previousRevision: current.metadata?.annotations?.[revisionAnnotation] };
+  return {
+    provider: 'kubernetes',
+    target: before,
+    initialStatus: 'pending',
+    source: 'watch',
+    async start() {
+      if (setsImage) {
+        const patched = await cluster.setImage(namespace, name, container!.name, options.image!);
+        return { generation: patched.metadata?.generation };
+      }
+      await runDeployCommand(argv, out);
+      const started = await cluster.readDeployment(namespace, name);
+      return { generation: started.metadata?.generation };
+    },
+    follow,
+  };
+}
+
+/**
+ * The container `--image` is for: the one named by `--container`, else the only one. When the image is set
+ * elsewhere (a command, or an earlier apply) the container is only recorded, and only when it is unambiguous.
+ */
+function chooseContainer(deployment: V1Deployment, wanted: string | undefined, required: boolean, where: string): V1Container | undefined {
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
+  if (wanted !== undefined) {
+    const found = containers.find((container) => container.name === wanted);
+    if (!found) throw new UsageError(`Deployment ${where} has no container '${wanted}'; it has ${names(containers)}`, 'bad_value');
+    return found;
+  }
+  if (containers.length === 1) return containers[0];
+  if (required) throw new UsageError(`Deployment ${where} has ${containers.length} containers (${names(containers)}); say which with --container`, 'bad_value');
+  return undefined;
+}
+
+function names(containers: readonly V1Container[]): string {
+  return containers.length === 0 ? 'none' : containers.map((container) => container.name).join(', ');
+}
+
+/**
+ * Runs the command that changes the Deployment (no shell, output streamed; on stderr with --json so stdout stays
+ * one document). Its failure fails the deployment with the tail of its output, like `deploy -- COMMAND`.
+ */
+async function runDeployCommand(argv: readonly string[], out: Output): Promise<void> {
+  const exit = await runCommand(argv, { stdout: out.json ? process.stderr : process.stdout, stderr: process.stderr }).exited;
+  const outcome = commandOutcome(exit);
+  if (outcome.to !== 'success') throw new ShiplogError(outcome.error ?? outcome.detail ?? 'the command failed', ExitCode.failed, 'command_failed');
 }

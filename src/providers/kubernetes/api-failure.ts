@@ -1,0 +1,53 @@
+import { EnvironmentError } from '../../errors.js';
+
+/** Which API server, through which context: how every failure line names where it happened. */
+export interface ApiWhere {
+  context: string;
+  server: string;
+}
+
+/**
+ * The HTTP status of a failed call: `ApiException.code` from the generated client, `statusCode` from a Watch
+ * that got an answer other than 200, `code` in the Status object of a watch `ERROR` event.
+ */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof statusCode === 'number') return statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** 401 and 403 do not get better by retrying: the command stops with exit 5. Takes a raw error or a described one. */
+export function isCredentialFailure(error: unknown): boolean {
+  if (error instanceof EnvironmentError) return error.code === 'k8s_unauthorized' || error.code === 'k8s_forbidden';
+  const status = httpStatusOf(error);
+  return status === 401 || status === 403;
+}
+
+/**
+ * One line for a failed call to the API server, naming the context and the server and what shiplog was doing.
+ * Built from the status code or the network error code only: the client's own messages carry response bodies,
+ * and an auth plugin's may carry more, so none of them is passed on.
+ */
+export function describeApiFailure(error: unknown, where: ApiWhere, doing: string): EnvironmentError {
+  const at = `the Kubernetes API at ${where.server} (context '${where.context}')`;
+  const status = httpStatusOf(error);
+  if (status === 401) return new EnvironmentError(`${at} refused the credentials (401 Unauthorized) while ${doing}; renew them in the kubeconfig`, 'k8s_unauthorized');
+  if (status === 403) return new EnvironmentError(`${at} does not allow ${doing} (403 Forbidden); ask for access to Deployments there`, 'k8s_forbidden');
+  if (status !== undefined) return new EnvironmentError(`${at} answered HTTP ${status} while ${doing}`, 'k8s_api');
+  return new EnvironmentError(`cannot reach ${at} while ${doing}: ${networkReason(error)}`, 'k8s_unreachable');
+}
+
+function networkReason(error: unknown): string {
+  const { name, type, code, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    type?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
+  if (name === 'AbortError' || type === 'aborted' || name === 'TimeoutError') return 'no answer in time';
+  if (typeof code === 'string') return code;
+  // The client refuses plain http unless the cluster entry skips TLS verification; its message says so.
+  if (typeof message === 'string' && /HTTP protocol is not allowed/.test(message)) return 'an http:// server needs insecure-skip-tls-verify: true in its cluster entry';
+  return 'the request failed';
+}

@@ -1,0 +1,218 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { ShiplogError } from '../../errors.js';
+import { retryDelayMs } from '../../polling/backoff.js';
+import { describeApiFailure, httpStatusOf, isCredentialFailure } from './api-failure.js';
+import type { KubeCluster } from './cluster.js';
+import type { DeploymentSnapshot } from './rollout-status.js';
+import type { WatchTuning } from './watch-tuning.js';
+
+/** What a namespace watch tells the code that follows rollouts in that namespace. */
+export interface NamespaceListener {
+  /** A Deployment changed, or was deleted. */
+  changed(name: string, observed: DeploymentSnapshot | 'deleted'): void;
+  /** The namespace was listed again (after a 410): every Deployment's state may have moved, deletions included. */
+  relisted(): void;
+  /** A failure retrying cannot mend (401, 403): the watch has stopped. */
+  failed(error: ShiplogError): void;
+}
+
+/** How one watch connection ended, which decides what comes next. */
+type Ending =
+  | { kind: 'closed'; events: number }
+  | { kind: 'expired' }
+  | { kind: 'silent' }
+  | { kind: 'broken'; events: number; reason: string }
+  | { kind: 'fatal'; error: ShiplogError }
+  | { kind: 'stopped' };
+
+/**
+ * One watch on the Deployments of one namespace, however many of them are followed, kept alive by hand
+ * because the client does neither: it resumes from the last resourceVersion seen when the connection ends,
+ * lists again when that version has expired (410 Gone), restarts a watch that has been silent for longer than
+ * the watchdog period (a half-open connection looks exactly like a quiet namespace), and backs off between
+ * restarts. It keeps the last state of each Deployment, reduced to what a rollout verdict reads.
+ */
+export class NamespaceWatch {
+  private readonly objects = new Map<string, DeploymentSnapshot>();
+  private resourceVersion = '';
+  private stopped = false;
+  private endCurrent: (() => void) | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly cluster: KubeCluster,
+    readonly namespace: string,
+    private readonly tuning: WatchTuning,
+    private readonly listener: NamespaceListener,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Lists the namespace, then keeps watching it in the background. A first list that fails throws: nothing is watched yet. */
+  async start(): Promise<void> {
+    await this.list();
+    void this.keepWatching();
+  }
+
+  /** The last state seen of a Deployment; 'deleted' when the namespace has none of that name. */
+  current(name: string): DeploymentSnapshot | 'deleted' {
+    return this.objects.get(name) ?? 'deleted';
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.endCurrent?.();
+  }
+
+  private async list(): Promise<void> {
+    const listed = await this.cluster.listDeployments(this.namespace);
+    this.objects.clear();
+    for (const item of listed.items) {
+      const snapshot = toSnapshot(item);
+      if (snapshot.metadata?.name) this.objects.set(snapshot.metadata.name, snapshot);
+    }
+    this.resourceVersion = listed.resourceVersion;
+  }
+
+  private async keepWatching(): Promise<void> {
+    while (!this.stopped) {
+      const ending = await this.watchOnce();
+      if (ending.kind === 'stopped' || this.stopped) return;
+      if (ending.kind === 'fatal') {
+        this.stopped = true;
+        this.listener.failed(ending.error);
+        return;
+      }
+      if (ending.kind === 'expired') {
+        this.log(`watch of namespace ${this.namespace}: resourceVersion ${this.resourceVersion} expired (410 Gone); listing again`);
+        if (await this.relist()) continue;
+        return;
+      }
+      // A watch that delivered events was healthy: the next restart waits the shortest time again.
+      if ((ending.kind === 'closed' || ending.kind === 'broken') && ending.events > 0) this.failures = 0;
+      this.failures += 1;
+      const delay = retryDelayMs(this.failures, this.tuning.backoff, undefined, Number.POSITIVE_INFINITY);
+      this.log(`watch of namespace ${this.namespace} ${describeEnding(ending, this.tuning)}; resuming from resourceVersion ${this.resourceVersion} in ${delay}ms`);
+      await this.pause(delay);
+    }
+  }
+
+  /** Lists again until it works or the failure is fatal; false when the watch has stopped. */
+  private async relist(): Promise<boolean> {
+    for (let attempt = 1; !this.stopped; attempt += 1) {
+      try {
+        await this.list();
+        this.listener.relisted();
+        return true;
+      } catch (error) {
+        if (isCredentialFailure(error)) {
+          this.stopped = true;
+          this.listener.failed(error as ShiplogError);
+          return false;
+        }
+        const delay = retryDelayMs(attempt, this.tuning.backoff, undefined, Number.POSITIVE_INFINITY);
+        this.log(`listing namespace ${this.namespace} failed (${(error as Error).message}); trying again in ${delay}ms`);
+        await this.pause(delay);
+      }
+    }
+    return false;
+  }
+
+  /** Runs one watch connection to its end, whatever ends it: the server, an error, the watchdog or stop(). */
+  private watchOnce(): Promise<Ending> {
+    return new Promise<Ending>((resolve) => {
+      let events = 0;
+      let ended = false;
+      let connection: AbortController | undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      const end = (ending: Ending) => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(watchdog);
+        this.endCurrent = undefined;
+        connection?.abort();
+        resolve(ending);
+      };
+      const rearm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => end({ kind: 'silent' }), this.tuning.idleMs);
+      };
+      this.endCurrent = () => end({ kind: 'stopped' });
+      rearm();
+      const onEvent = (type: string, object: unknown) => {
+        if (ended) return;
+        rearm();
+        events += 1;
+        if (type === 'ERROR') {
+          end(httpStatusOf(object) === 410 ? { kind: 'expired' } : this.failure(object, events));
+          return;
+        }
+        this.apply(type, object as V1Deployment);
+      };
+      const onDone = (error: unknown) => end(error ? this.failure(error, events) : { kind: 'closed', events });
+      this.cluster
+        .watchDeployments(this.namespace, { resourceVersion: this.resourceVersion, timeoutSeconds: this.tuning.timeoutSeconds }, onEvent, onDone)
+        .then((controller) => {
+          connection = controller;
+          if (ended) controller.abort();
+        })
+        .catch((error: unknown) => end(this.failure(error, events)));
+    });
+  }
+
+  private failure(error: unknown, events: number): Ending {
+    if (httpStatusOf(error) === 410) return { kind: 'expired' };
+    if (isCredentialFailure(error)) return { kind: 'fatal', error: describeApiFailure(error, this.cluster.where, `watching Deployments in namespace ${this.namespace}`) };
+    return { kind: 'broken', events, reason: describeApiFailure(error, this.cluster.where, 'watching').message };
+  }
+
+  private apply(type: string, object: V1Deployment): void {
+    const version = object.metadata?.resourceVersion;
+    if (version) this.resourceVersion = version;
+    const name = object.metadata?.name;
+    if (type === 'BOOKMARK' || !name) return;
+    if (type === 'DELETED') {
+      this.objects.delete(name);
+      this.listener.changed(name, 'deleted');
+      return;
+    }
+    const snapshot = toSnapshot(object);
+    this.objects.set(name, snapshot);
+    this.listener.changed(name, snapshot);
+  }
+
+  /** Sleeps, cut short by stop(). */
+  private async pause(ms: number): Promise<void> {
+    const stop = new AbortController();
+    this.endCurrent = () => stop.abort();
+    await sleep(ms, undefined, { signal: stop.signal }).catch(() => undefined);
+    this.endCurrent = undefined;
+  }
+}
+
+function describeEnding(ending: Ending, tuning: WatchTuning): string {
+  switch (ending.kind) {
+    case 'silent':
+      return `was silent for ${tuning.idleMs}ms (presumed half-open)`;
+    case 'broken':
+      return `broke: ${ending.reason}`;
+    default:
+      return 'was closed by the server';
+  }
+}
+
+/** Keeps only what a rollout verdict reads, so a thousand followed Deployments stay small in memory. */
+function toSnapshot(object: V1Deployment): DeploymentSnapshot {
+  const status = object.status;
+  return {
+    metadata: { name: object.metadata?.name, generation: object.metadata?.generation },
+    spec: { replicas: object.spec?.replicas, paused: object.spec?.paused },
+    status: status && {
+      observedGeneration: status.observedGeneration,
+      replicas: status.replicas,
+      updatedReplicas: status.updatedReplicas,
+      availableReplicas: status.availableReplicas,
+      conditions: status.conditions?.map(({ type, status: value, reason, message }) => ({ type, status: value, reason, message })),
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { formatDuration } from '../../duration.js';
+import type { ShiplogError } from '../../errors.js';
+import type { Status } from '../../lifecycle.js';
+import type { ProgressBoard } from '../../progress.js';
+import type { Tracker } from '../../tracker.js';
+import type { ClusterPool } from './cluster-pool.js';
+import type { KubeCluster } from './cluster.js';
+import { NamespaceWatch, type NamespaceListener } from './namespace-watch.js';
+import { rolloutVerdict, type DeploymentSnapshot, type RolloutVerdict } from './rollout-status.js';
+import { readKubernetesTarget } from './target.js';
+import type { WatchTuning } from './watch-tuning.js';
+
+/** A deployment record to follow: who it is, and its stored target (namespace, name, generation, context). */
+export interface RolloutRecord {
+  id: number;
+  key: string;
+  app: string;
+  env: string;
+  target: Record<string, unknown> | null;
+  /** When the deployment began (ISO-8601), for the elapsed time on progress lines; now when unknown. */
+  startedAt?: string | null;
+}
+
+/** What a rollout's end is recorded as: the status, the event's detail, the record's error. */
+interface RolloutOutcome {
+  to: Status;
+  detail: string;
+  error?: string;
+}
+
+interface Rollout {
+  id: number;
+  /** `key app -> env (namespace/name)`, as progress lines name it. */
+  label: string;
+  since: number;
+  name: string;
+  watchKey: string;
+  /** The generation shiplog's own change produced; older states of the object are not this rollout yet. */
+  waitFor: number | undefined;
+  /** The latest verdict's words, for the timeout's explanation. */
+  message: string;
+}
+
+/**
+ * Follows the rollouts of the deployments a Tracker holds, through one watch per namespace and context however
+ * many deployments share it. Each state a watch reports is judged by `rolloutVerdict`; a final verdict becomes
+ * one compare-and-set transaction through the tracker. Used by `track` and by `deploy --k8s --wait` alike.
+ */
+export class RolloutFollower {
+  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
+  readonly outcomes = new Map<number, Status>();
+  /** Rejects with the first failure retrying cannot mend (401/403 on a watch, a store that fails); never resolves. */
+  readonly failed: Promise<never>;
+  private readonly watches = new Map<string, Promise<NamespaceWatch>>();
+  private readonly rollouts = new Map<number, Rollout>();
+  /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its Deployment. */
+  private readonly byDeployment = new Map<string, Set<number>>();
+  private readonly settling = new Set<Promise<void>>();
+  private readonly idleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private fatal: unknown;
+  private fail: (error: unknown) => void = () => undefined;
+
+  constructor(
+    private readonly tracker: Tracker,
+    private readonly clusters: ClusterPool,
+    private readonly board: ProgressBoard,
+    private readonly tuning: WatchTuning,
+    private readonly log: (line: string) => void,
+  ) {
+    this.failed = new Promise<never>((_resolve, reject) => {
+      this.fail = (error) => {
+        this.fatal ??= error;
+        reject(error);
+        this.wakeIdleWaiters();
+      };
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  /** Whether a rollout is followed or an outcome is being committed: idle() will resolve later, not now. */
+  get busy(): boolean {
+    return this.rollouts.size > 0 || this.settling.size > 0;
+  }
+
+  has(id: number): boolean {
+    return this.rollouts.has(id);
+  }
+
+  /**
+   * Starts following a deployment this process's tracker holds: joins (or opens) the watch of its namespace and
+   * judges the state already known. Throws exit 5 when its cluster cannot be reached or refuses the credentials.
+   */
+  async add(record: RolloutRecord): Promise<void> {
+    if (this.rollouts.has(record.id)) return;
+    const target = readKubernetesTarget(record.key, record.target);
+    const cluster = this.clusters.get(target.context);
+    const watchKey = `${cluster.where.context}\u0000${target.namespace}`;
+    const watch = await this.watchFor(watchKey, cluster, target.namespace);
+    const rollout: Rollout = {
+      id: record.id,
+      label: `${record.key} ${record.app} -> ${record.env} (${target.namespace}/${target.name})`,
+      since: record.startedAt ? Date.parse(record.startedAt) : Date.now(),
+      name: target.name,
+      watchKey,
+      waitFor: target.generation,
+      message: 'not observed yet',
+    };
+    this.rollouts.set(rollout.id, rollout);
+    const ids = this.byDeployment.get(watchKey + target.name) ?? new Set<number>();
+    this.byDeployment.set(watchKey + target.name, ids.add(rollout.id));
+    this.judge(rollout, watch.current(target.name));
+  }
+
+  /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
+  idle(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.idleWaiters.push({ resolve, reject });
+      this.wakeIdleWaiters();
+    });
+  }
+
+  /**
+   * The time limit has passed: every rollout still followed and `running` becomes `timeout`, each in its own
+   * compare-and-set transaction. Others (pending, already timeout or stale) are left as they are.
+   */
+  async expire(limit: string): Promise<void> {
+    for (const rollout of [...this.rollouts.values()]) {
+      if (this.tracker.get(rollout.id)?.status === 'running') {
+        const explanation = `no outcome within ${limit}; last seen: ${rollout.message}`;
+        this.settleInBackground(rollout, { to: 'timeout', detail: explanation, error: explanation });
+      }
+      this.remove(rollout);
+    }
+    await Promise.all(this.settling);
+  }
+
+  /** Stops following the deployments whose lease this process has lost to another follower. */
+  dropUnheld(): void {
+    for (const rollout of [...this.rollouts.values()]) {
+      if (this.tracker.get(rollout.id)) continue;
+      this.remove(rollout);
+      this.log(`${rollout.label} is now followed by another process`);
+    }
+  }
+
+  /** Closes every watch. What is still followed stays as it is in the store. */
+  stop(): void {
+    for (const watch of this.watches.values()) void watch.then((w) => w.stop(), () => undefined);
+    this.watches.clear();
+  }
+
+  private watchFor(key: string, cluster: KubeCluster, namespace: string): Promise<NamespaceWatch> {
+    let ready = this.watches.get(key);
+    if (!ready) {
+      const watch = new NamespaceWatch(cluster, namespace, this.tuning, this.listenerFor(key), this.log);
+      ready = watch.start().then(() => watch);
+      this.watches.set(key, ready);
+      ready.catch(() => this.watches.delete(key));
+    }
+    return ready;
+  }
+
+  private listenerFor(watchKey: string): NamespaceListener {
+    return {
+      changed: (name: string, observed: DeploymentSnapshot | 'deleted') => {
+        for (const id of this.byDeployment.get(watchKey + name) ?? []) this.judge(this.rollouts.get(id)!, observed);
+      },
+      relisted: () => {
+        void this.watches.get(watchKey)?.then((watch) => {
+          for (const rollout of [...this.rollouts.values()]) if (rollout.watchKey === watchKey) this.judge(rollout, watch.current(rollout.name));
+        });
+      },
+      failed: (error: ShiplogError) => this.fail(error),
+    };
+  }
+
+  private judge(rollout: Rollout, observed: DeploymentSnapshot | 'deleted'): void {
+    if (!this.rollouts.has(rollout.id)) return;
+    const verdict = rolloutVerdict(observed, rollout.waitFor);
+    rollout.message = verdict.message;
+    if (verdict.state === 'waiting') {
+      this.board.update(rollout.id, rollout.label, verdict.message, rollout.since);
+      return;
+    }
+    this.settleInBackground(rollout, finalOutcome(verdict));
+    this.remove(rollout);
+  }
+
+  private settleInBackground(rollout: Rollout, outcome: RolloutOutcome): void {
+    const settled = this.settle(rollout, outcome).catch((error: unknown) => this.fail(error));
+    this.settling.add(settled);
+    void settled.finally(() => {
+      this.settling.delete(settled);
+      this.wakeIdleWaiters();
+    });
+  }
+
+  private async settle(rollout: Rollout, outcome: RolloutOutcome): Promise<void> {
+    if (!this.tracker.get(rollout.id)) {
+      this.log(`${rollout.label} is now followed by another process; its outcome is left to it`);
+      return;
+    }
+    const status = await this.tracker.settle(rollout.id, outcome);
+    this.outcomes.set(rollout.id, status);
+    const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
+    this.board.finish(rollout.id, `${rollout.label}: ${status}: ${words} (${formatDuration(Date.now() - rollout.since)})`);
+  }
+
+  /** Called after a settle is registered, so idle() never resolves between the verdict and its commit. */
+  private remove(rollout: Rollout): void {
+    this.rollouts.delete(rollout.id);
+    this.byDeployment.get(rollout.watchKey + rollout.name)?.delete(rollout.id);
+    this.wakeIdleWaiters();
+  }
+
+  private wakeIdleWaiters(): void {
+    if (this.fatal === undefined && (this.rollouts.size > 0 || this.settling.size > 0)) return;
+    for (const waiter of this.idleWaiters.splice(0)) {
+      if (this.fatal === undefined) waiter.resolve();
+      else waiter.reject(this.fatal);
+    }
+  }
+}
+
+function finalOutcome(verdict: RolloutVerdict): RolloutOutcome {
+  return verdict.state === 'complete' ? { to: 'success', detail: verdict.message } : { to: 'failed', detail: verdict.message, error: verdict.message };
+}

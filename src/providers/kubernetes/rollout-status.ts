@@ -1,0 +1,73 @@
+/**
+ * The parts of a Deployment that say how its rollout stands. The client's `V1Deployment` fits it, and so does
+ * the plain JSON of a watch event; the watcher keeps only this much of each object in memory.
+ */
+export interface DeploymentSnapshot {
+  metadata?: { name?: string; generation?: number; resourceVersion?: string };
+  spec?: { replicas?: number; paused?: boolean };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    conditions?: readonly DeploymentCondition[];
+  };
+}
+
+export interface DeploymentCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface RolloutVerdict {
+  state: 'waiting' | 'complete' | 'failed';
+  /** kubectl's words for where the rollout stands ("2 of 3 updated replicas are available"). */
+  message: string;
+}
+
+/** What the deployment controller sets when a rollout made no progress for `progressDeadlineSeconds`. */
+const deadlineExceeded = 'ProgressDeadlineExceeded';
+
+/**
+ * Decides how a rollout stands, by the rules of `kubectl rollout status` in their order, plus two of shiplog's:
+ * a Deployment deleted while waiting has failed, and so has one whose `Progressing` condition is `False` for
+ * any reason (a ReplicaSet that cannot be created fails early, long before the deadline).
+ *
+ * `waitFor` is the generation shiplog's own change produced: an older object (from a cache, or a watch event
+ * sent before the change) is not yet the rollout being waited for.
+ */
+export function rolloutVerdict(observed: DeploymentSnapshot | 'deleted', waitFor?: number): RolloutVerdict {
+  if (observed === 'deleted') return { state: 'failed', message: 'the Deployment was deleted while its rollout was followed' };
+  const generation = Math.max(observed.metadata?.generation ?? 0, waitFor ?? 0);
+  const status = observed.status ?? {};
+  if (generation > (status.observedGeneration ?? 0)) {
+    return { state: 'waiting', message: 'waiting for the deployment spec update to be observed' };
+  }
+  const progressing = status.conditions?.find((condition) => condition.type === 'Progressing');
+  if (progressing?.reason === deadlineExceeded) {
+    return { state: 'failed', message: withConditionMessage('exceeded its progress deadline', progressing) };
+  }
+  if (progressing?.status === 'False') {
+    return { state: 'failed', message: withConditionMessage(`stopped progressing (${progressing.reason ?? 'no reason given'})`, progressing) };
+  }
+  const waiting = replicasWaiting(observed);
+  if (waiting === undefined) return { state: 'complete', message: 'successfully rolled out' };
+  // A paused Deployment never reaches its deadline: say why it does not move instead of waiting silently.
+  return { state: 'waiting', message: observed.spec?.paused ? `paused: ${waiting}` : waiting };
+}
+
+/** kubectl's replica checks (rules 3 to 5); undefined when every replica is updated and available. */
+function replicasWaiting(observed: DeploymentSnapshot): string | undefined {
+  const wanted = observed.spec?.replicas;
+  const { replicas = 0, updatedReplicas = 0, availableReplicas = 0 } = observed.status ?? {};
+  if (wanted !== undefined && updatedReplicas < wanted) return `${updatedReplicas} out of ${wanted} new replicas have been updated`;
+  if (replicas > updatedReplicas) return `${replicas - updatedReplicas} old replicas are pending termination`;
+  if (availableReplicas < updatedReplicas) return `${availableReplicas} of ${updatedReplicas} updated replicas are available`;
+  return undefined;
+}
+
+function withConditionMessage(summary: string, condition: DeploymentCondition): string {
+  return condition.message ? `${summary}: ${condition.message}` : summary;
+}

@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listOpenRefs, type DeploymentRef } from '../../db/deployments.js';
+import type { Store } from '../../db/store.js';
+import { interruptible } from '../../interrupt.js';
+import { activeStatuses, isFinal, type Status } from '../../lifecycle.js';
+import type { Output } from '../../output.js';
+import { ProgressBoard } from '../../progress.js';
+import { Tracker } from '../../tracker.js';
+import { ClusterPool } from './cluster-pool.js';
+import { firstEnd, type FollowEnd } from './follow-end.js';
+import { RolloutFollower } from './rollout-follower.js';
+import { watchTuning } from './watch-tuning.js';
+
+export interface TrackRequest {
+  /** The deployments to follow to their outcome; with `follow`, the ones found so far. */
+  refs: readonly DeploymentRef[];
+  /** Keep running, picking up every Kubernetes deployment recorded as active, until a signal or the deadline. */
+  follow: boolean;
+  /** Epoch ms after which what is still followed becomes `timeout`. */
+  deadline: number | undefined;
+  /** `--timeout` as the user wrote it, for the explanation on timed-out records. */
+  limit: string | undefined;
+  kubeconfig: string | undefined;
+  out: Output;
+}
+
+export interface TrackResult {
+  /** Every deployment this run was about, in the order it met them. */
+  ids: number[];
+  end: FollowEnd;
+}
+
+/** How often the store is looked at for new deployments, and for ones another follower holds or let go. */
+const scanMs = Number(process.env.SHIPLOG_TRACK_SCAN_MS ?? 2_000);
+
+/**
+ * `track`: follows Kubernetes deployments to their outcomes. The deployments it can claim (no live follower
+ * holds their lease) are followed through one watch per namespace; the others are looked at in the store every
+ * few seconds until they end, or until their follower dies and this one can claim them. With `follow` the
+ * store is also searched for newly recorded deployments. Stops on the deadline (followed `running` records
+ * become `timeout`) or at the first SIGINT/SIGTERM (records stay as they are, resumable by a later `track`).
+ */
+export async function trackRollouts(store: Store, request: TrackRequest): Promise<TrackResult> {
+  const tracker = new Tracker(store, 'watch');
+  const board = new ProgressBoard(request.out);
+  const follower = new RolloutFollower(tracker, new ClusterPool(request.kubeconfig), board, watchTuning(), (line) => request.out.detail(line));
+  const ids = request.refs.map(([id]) => id);
+  const seen = new Set(ids);
+  const open = new Set(ids);
+  let firstScan = true;
+
+  /** Brings the picture up to date: new deployments, ended ones, and ones this process can claim now. */
+  const scan = async () => {
+    follower.dropUnheld();
+    if (request.follow) {
+      for (const [id] of await store.read((tx) => listOpenRefs(tx, ['kubernetes'], activeStatuses))) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        ids.push(id);
+        open.add(id);
+      }
+    }
+    const unfollowed = [...open].filter((id) => !follower.has(id));
+    if (unfollowed.length === 0) return;
+    const statuses = await store.read((tx) => tx.selectFrom('deployments').select(['id', 'key', 'status']).where('id', 'in', unfollowed).execute());
+    const claimable: DeploymentRef[] = [];
+    for (const row of statuses) {
+      const id = Number(row.id);
+      if (isFinal(row.status as Status) || follower.outcomes.has(id)) open.delete(id);
+      else claimable.push([id, row.key]);
+    }
+    const claimed = await tracker.follow(claimable);
+    if (claimed.length > 0 || firstScan) {
+      const held = claimable.length - claimed.length;
+      request.out.detail(`following ${claimed.length} of ${claimable.length} deployments${held > 0 ? `; a live follower holds the other ${held}` : ''}`);
+    }
+    firstScan = false;
+    await Promise.all(claimed.map((deployment) => follower.add(deployment)));
+  };
+
+  try {
+    const end = await interruptible(async (interrupt) => {
+      for (;;) {
+        await scan();
+        if (!request.follow && open.size === 0) return 'settled' as const;
+        // Wake when what is followed here has ended, or in a while to look at the store again.
+        const rest = new AbortController();
+        const pause = sleep(scanMs, undefined, { signal: rest.signal }).catch(() => undefined);
+        try {
+          const end = await firstEnd(Promise.race([follower.busy ? follower.idle() : follower.failed, pause]), request.deadline, interrupt);
+          if (end !== 'settled') return end;
+        } finally {
+          rest.abort();
+        }
+      }
+    });
+    if (end === 'deadline') await follower.expire(request.limit === undefined ? 'the time limit' : `--timeout ${request.limit}`);
+    return { ids, end };
+  } finally {
+    follower.stop();
+    board.close();
+    await tracker.release();
+  }
+}

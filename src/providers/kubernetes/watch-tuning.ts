@@ -1,0 +1,37 @@
+import { UsageError } from '../../errors.js';
+import type { BackoffSettings } from '../../polling/backoff.js';
+
+/** How a namespace watch guards itself against a dead or silent connection. */
+export interface WatchTuning {
+  /** A watch with no event (bookmarks count) for this long is presumed half-open and restarted. */
+  idleMs: number;
+  /** Asked of the API server, so a healthy quiet watch ends cleanly before the watchdog would restart it. */
+  timeoutSeconds: number;
+  /** Waits between restarts: from 1 s doubling to 30 s, spread so many followers never reconnect in step. */
+  backoff: BackoffSettings;
+}
+
+const defaultIdleMs = 90_000;
+const defaultBackoffMs = 1_000;
+const defaultBackoffCapMs = 30_000;
+
+/**
+ * The defaults suit a real cluster; SHIPLOG_WATCH_IDLE_MS, SHIPLOG_WATCH_BACKOFF_MS and
+ * SHIPLOG_WATCH_BACKOFF_CAP_MS shorten them (tests, the benchmark).
+ */
+export function watchTuning(env: NodeJS.ProcessEnv = process.env): WatchTuning {
+  const idleMs = envMs(env, 'SHIPLOG_WATCH_IDLE_MS') ?? defaultIdleMs;
+  const baseMs = envMs(env, 'SHIPLOG_WATCH_BACKOFF_MS') ?? defaultBackoffMs;
+  return {
+    idleMs,
+    timeoutSeconds: Math.max(1, Math.floor((idleMs * 2) / 3 / 1_000)),
+    backoff: { baseMs, capMs: Math.max(baseMs, envMs(env, 'SHIPLOG_WATCH_BACKOFF_CAP_MS') ?? defaultBackoffCapMs), jitter: 0.2 },
+  };
+}
+
+function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (!text) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name}: '${text}' is not a whole number of milliseconds`, 'bad_value');
+  return Number(text);
+}
