@@ -165,14 +165,15 @@ describe.each(storeKinds())('track on %s', (kind) => {
   });
 
   it('track --all --follow picks up a deployment recorded after it started and stops cleanly on SIGTERM', async () => {
-    const watcher = start(['track', '--all', '--follow']);
+    const watcher = start(['--verbose', 'track', '--all', '--follow']);
     const stderr = stderrSoFar(watcher);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitUntil('the watcher has read what was recorded before it', () => stderr().includes('watching the store for newly recorded Kubernetes deployments'));
     const [, key] = await webRollout();
     await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: successfully rolled out'));
     watcher.kill('SIGTERM');
     const { code, stdout } = await watcher.result;
     expect(code).toBe(0);
+    expect(stderr()).not.toMatch(/\n\s+at /);
     expect(stdout).toContain(`${key} web registry.example/web:2.0.0 -> prod: success`);
     expect((await show(key)).status).toBe('success');
   });

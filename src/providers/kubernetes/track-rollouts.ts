@@ -48,6 +48,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
   const seen = new Set(ids);
   const open = new Set(ids);
   let firstScan = true;
+  if (request.follow) request.out.detail(`watching the store for newly recorded Kubernetes deployments every ${scanMs}ms`);
 
   /** Brings the picture up to date: new deployments, ended ones, and ones this process can claim now. */
   const scan = async () => {
