@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Step } from '../fixtures/http-status-loopback.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
-import { ncpSuite } from '../fixtures/ncp-suite.js';
-import { runCli, runCliJson } from './support/cli.js';
+import { ncpSuite, until } from '../fixtures/ncp-suite.js';
+import { runCli, runCliJson, startCli } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { storeKinds } from './support/stores.js';
 
@@ -125,6 +125,18 @@ describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
     const rows = (await snapshot(suite.store)).deployments;
     expect(rows).toMatchObject([{ status: 'failed', provider: 'ncp' }]);
     expect(String(rows[0]!.error)).toContain('HTTP 502');
+  });
+
+  it('Ctrl-C during a deploy that waits leaves the record running and unleased, and the remote run alone', async () => {
+    fake.scriptScenario('s-interrupted', [{ status: 'inprogress' }]);
+    const child = startCli(waiting('s-interrupted'), { env: ncpEnv(fake) });
+    await until(async () => (await snapshot(suite.store)).deployments[0]?.status === 'running' && fake.reads(fake.started().at(-1)!) > 0);
+    child.kill('SIGINT');
+    const result = await child.result;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/interrupted: dep_\w+ stays running; resume with 'shiplog poll dep_\w+'/);
+    expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'running', lease_owner: null }]);
+    expect(fake.cancels).toEqual([]);
   });
 
   it('a deploy that waits past its --timeout leaves the record timeout and exits 3', async () => {

@@ -3,9 +3,9 @@ import type { Step } from '../fixtures/http-status-loopback.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments, type SeededDeployment } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
-import { ncpSuite } from '../fixtures/ncp-suite.js';
+import { ncpSuite, until } from '../fixtures/ncp-suite.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
-import { snapshot } from './support/snapshot.js';
+import { execSql, snapshot } from './support/snapshot.js';
 import { storeKinds } from './support/stores.js';
 
 describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
@@ -156,7 +156,7 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
 
     const other = await runCli(poll('--all', '--timeout', '300ms'), { env: ncpEnv(fake) });
     expect(other.code).toBe(3);
-    expect(other.stderr).toContain(`${key} is followed by another shiplog process; left to it`);
+    expect(other.stderr).toContain(`${key} is followed by another shiplog process, or by one that stopped less than 30s ago; left to it`);
 
     child.kill('SIGINT');
     const result = await child.result;
@@ -192,6 +192,16 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     expect(await snapshot(suite.store)).toEqual(before);
   });
 
+  it('a deployment that never started (no history id) is reported, left as it is, and exits 3', async () => {
+    const { id, key } = await started([{ status: 'success' }]);
+    await execSql(suite.store, "update deployments set status = 'pending', started_at = null, target = ? where id = ?", [JSON.stringify({ projectId: '10', stageId: '20', scenarioId: '30', endpoint: `${fake.url}/` }), id]);
+    const before = await snapshot(suite.store);
+    const result = await runCli(poll(key), { env: ncpEnv(fake) });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`${key} never started (no ncp run to poll); close it with 'shiplog finish ${key} --status failed'`);
+    expect(await snapshot(suite.store)).toEqual(before);
+  });
+
   it('a deployment already final is printed and exits by its status, with no request made', async () => {
     const { key, historyId } = await started([{ status: 'fail' }]);
     await runCli(poll(key), { env: ncpEnv(fake) });
@@ -218,11 +228,3 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
     expect(result.stderr).toContain('no open NCP or HTTP deployments to poll');
   });
 });
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -1,17 +1,17 @@
 import type { Transaction } from 'kysely';
 import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Database } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 import type { Deployment } from '../deployment.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { ExitCode, exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
 import { interruptible } from '../interrupt.js';
 import { isFinal } from '../lifecycle.js';
-import { pollDeployments, type PollEnd } from '../polling/poll-deployments.js';
-import { pollSettings, type PollOptions } from '../polling/poll-settings.js';
+import { pollDeployments, type PollEnd, type PollTarget } from '../polling/poll-deployments.js';
+import { pollSettings, type PollOptions, type PollSettings } from '../polling/poll-settings.js';
 import { polledProviders, probeFor, requirePolled } from '../polling/probe-for.js';
-import type { StatusProbe } from '../polling/status-probe.js';
 import { ProgressBoard } from '../progress.js';
-import { Tracker } from '../tracker.js';
+import { leaseTtlMs, Tracker } from '../tracker.js';
 import { worstExitCode } from '../worst-outcome.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -51,29 +51,13 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
         codes.set(deployment.id, ExitCode.unresolved);
       } else pollable.push(deployment);
     }
-    const probes = new Map<number, StatusProbe>();
-    for (const deployment of pollable) probes.set(deployment.id, await probeFor(deployment));
+    const targets: PollTarget[] = [];
+    for (const deployment of pollable) targets.push({ deployment, probe: await probeFor(deployment) });
 
-    const tracker = new Tracker(store, 'poll');
-    const board = new ProgressBoard(ctx.out);
-    let ends = new Map<number, PollEnd>();
-    try {
-      const followed = await tracker.follow(pollable.map((d) => [d.id, d.key] as const));
-      for (const deployment of pollable) {
-        if (followed.some((d) => d.id === deployment.id)) continue;
-        ctx.out.progress(`${deployment.key} is followed by another shiplog process; left to it`);
-        codes.set(deployment.id, ExitCode.unresolved);
-      }
-      const deadline = Date.now() + timeoutMs;
-      const targets = followed.map((deployment) => ({ deployment, probe: probes.get(deployment.id)! }));
-      ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline, signal, board }, targets));
-    } finally {
-      board.close();
-      await tracker.release();
-    }
+    const ends = await claimAndPoll(ctx, store, targets, settings, Date.now() + timeoutMs);
     const stopped = [...ends.values()].find((end) => end.kind === 'stopped');
     if (stopped) throw stopped.error;
-    const interrupted = [...ends.entries()].filter(([, end]) => end.kind !== 'settled').map(([id]) => id);
+    const interrupted = [...ends.entries()].filter(([, end]) => end.kind === 'interrupted').map(([id]) => id);
     for (const [id, end] of ends) codes.set(id, end.kind === 'settled' ? exitCodeForStatus(end.status) : ExitCode.unresolved);
 
     const records = await store.read(async (tx) => Promise.all(chosen.map((d) => getDeployment(tx, String(d.id)))));
@@ -85,6 +69,30 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
     ctx.out.result(refs.length === 1 ? records[0] : records, () => records.map((d) => summaryLine(ctx, d)).join('\n'));
     return worstExitCode(codes.values());
   });
+}
+
+/**
+ * Claims the deployments (one transaction) and polls the ones this process now holds. One that another live
+ * follower holds is left to it, and counts as unresolved here.
+ */
+async function claimAndPoll(ctx: CommandContext, store: Store, targets: readonly PollTarget[], settings: PollSettings, deadline: number): Promise<Map<number, PollEnd>> {
+  const tracker = new Tracker(store, 'poll');
+  const board = new ProgressBoard(ctx.out);
+  try {
+    const followed = new Map((await tracker.follow(targets.map(({ deployment: d }) => [d.id, d.key] as const))).map((d) => [d.id, d]));
+    const held: [number, PollEnd][] = [];
+    for (const { deployment } of targets) {
+      if (followed.has(deployment.id)) continue;
+      ctx.out.progress(`${deployment.key} is followed by another shiplog process, or by one that stopped less than ${formatDuration(leaseTtlMs)} ago; left to it`);
+      held.push([deployment.id, { kind: 'lost' }]);
+    }
+    const claimed = targets.filter(({ deployment }) => followed.has(deployment.id)).map(({ probe, deployment }) => ({ probe, deployment: followed.get(deployment.id)! }));
+    const ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline, signal, board }, claimed));
+    return new Map([...held, ...ends]);
+  } finally {
+    board.close();
+    await tracker.release();
+  }
 }
 
 /** The deployments named on the command line, each an NCP or HTTP one (else exit 2), in the order given. */

@@ -105,8 +105,8 @@ async function pollOne(run: RunningPoll, { deployment, probe }: PollTarget): Pro
     const to = finalStatusFor(state);
     if (to) return settle(run, deployment, label, probe, state, to);
     if (state.remote !== last?.remote || state.description !== last.description) {
-      await tracker.note(id, describe(probe, state));
-      board.update(id, label, describe(probe, state), since);
+      await tracker.note(id, remoteLine(probe, state));
+      board.update(id, label, remoteLine(probe, state), since);
     }
     last = state;
   }
@@ -118,7 +118,7 @@ function finalStatusFor(state: RemoteState): Status | undefined {
   return undefined;
 }
 
-function describe(probe: StatusProbe, state: RemoteState): string {
+function remoteLine(probe: StatusProbe, state: RemoteState): string {
   if (state.meaning === 'unknown') return `${probe.service} says '${state.remote}', which is unknown (${state.description}); still polling, never taken for success`;
   return `${probe.service} says ${state.remote} (${state.description})`;
 }

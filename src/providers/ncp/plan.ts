@@ -4,7 +4,7 @@ import type { DeployPlan } from '../provider.js';
 import type { ProviderOptions } from '../select.js';
 import { ncpCredentials } from './credentials.js';
 import { NcpClient } from './ncp-client.js';
-import { recordedNcpTarget, ncpTargetFromOptions } from './ncp-target.js';
+import { ncpTargetFromOptions, recordedNcpTarget } from './ncp-target.js';
 
 /**
  * `deploy --ncp-project P --ncp-stage S --ncp-scenario C`: starts that SourceDeploy scenario and keeps the run's
