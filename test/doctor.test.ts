@@ -1,12 +1,12 @@
 import { existsSync, openSync, writeSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/commands/doctor.js';
 import { migrations } from '../src/db/migrations.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { ago, insertHistory, minutes } from './support/history-rows.js';
-import { execSql, snapshot } from './support/snapshot.js';
+import { execSql } from './support/snapshot.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
 
 const latest = migrations.at(-1)!.name;

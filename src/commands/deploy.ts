@@ -1,14 +1,8 @@
 import { ciMetadata } from '../ci-env.js';
-import { getDeployment } from '../db/deployments.js';
-import type { Store } from '../db/store.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration, parseDuration } from '../duration.js';
-import { ExitCode, exitCodeForStatus, ShiplogError, type ExitCodeValue } from '../errors.js';
-import type { Status } from '../lifecycle.js';
-import type { DeployPlan } from '../providers/provider.js';
+import { runDeployFlow } from '../deploy-flow.js';
+import { parseDuration } from '../duration.js';
+import type { ExitCodeValue } from '../errors.js';
 import { planDeploy, type ProviderOptions } from '../providers/select.js';
-import { recordDeployment } from '../record.js';
-import { Tracker } from '../tracker.js';
 import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -44,72 +38,5 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
     supersede: options.supersede === true,
   };
   const plan = await planDeploy(options, argv, ctx.out, timeoutMs);
-
-  return withStore(ctx, async (store) => {
-    const recorded = await recordDeployment(store, {
-      ...request,
-      provider: plan.provider,
-      target: plan.target,
-      status: plan.initialStatus,
-      source: 'cli',
-    });
-    if (!recorded.created) {
-      ctx.out.progress(`${recorded.existing.key} was already recorded with key '${request.idempotencyKey}'; nothing new was started`);
-      return show(ctx, store, recorded.ref[0], ExitCode.ok);
-    }
-    const [id, key] = recorded.ref;
-    const deployment = { id, key, app, env, target: plan.target ?? null };
-    if (plan.provider === 'manual') {
-      ctx.out.progress(`recorded ${key}: ${app} ${request.version ?? ''} to ${env}, running; close it with 'shiplog finish ${key} --status success'`);
-      return show(ctx, store, id, ExitCode.ok);
-    }
-    const tracker = new Tracker(store, plan.source);
-    try {
-      await tracker.follow([recorded.ref]);
-      const status = await startAndFollow(plan, tracker, deployment, ctx, timeoutMs);
-      // Without --wait a deploy has done its part once the deployment runs; `poll` or `track` reports the outcome.
-      const started = status === 'running' && !plan.follow;
-      return show(ctx, store, id, started ? ExitCode.ok : exitCodeForStatus(status));
-    } finally {
-      await tracker.release();
-    }
-  });
-}
-
-async function startAndFollow(
-  plan: DeployPlan,
-  tracker: Tracker,
-  deployment: { id: number; key: string; app: string; env: string; target: Record<string, unknown> | null },
-  ctx: CommandContext,
-  timeoutMs: number | undefined,
-): Promise<Status> {
-  let status: Status = plan.initialStatus;
-  if (plan.start) {
-    try {
-      const learned = await plan.start(deployment, ctx.out);
-      status = await tracker.settle(deployment.id, { to: 'running', target: learned, detail: 'started' });
-      deployment.target = { ...deployment.target, ...learned };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await tracker.settle(deployment.id, { to: 'failed', error: message, detail: 'could not start' });
-      if (error instanceof ShiplogError && error.exitCode !== ExitCode.failed) throw error;
-      return 'failed';
-    }
-  }
-  if (status !== 'running' || !plan.follow) return status;
-  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-  return plan.follow(tracker, deployment, { out: ctx.out, deadline });
-}
-
-/** Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary line. */
-async function show(ctx: CommandContext, store: Store, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
-  const deployment = await store.read((tx) => getDeployment(tx, String(id)));
-  ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : summaryLine(ctx, deployment)));
-  return exitCode;
-}
-
-function summaryLine(ctx: CommandContext, d: Deployment): string {
-  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
-  const version = d.version ?? d.image ?? d.commitSha ?? '';
-  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n${d.error}` : ''}`;
+  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, timeoutMs));
 }

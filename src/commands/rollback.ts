@@ -1,6 +1,83 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { ciMetadata } from '../ci-env.js';
+import { runDeployFlow, type DeploymentRequest } from '../deploy-flow.js';
+import type { Deployment } from '../deployment.js';
+import { parseDuration } from '../duration.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { localTime } from '../format.js';
+import type { Output } from '../output.js';
+import { planRollback } from '../rollback-plan.js';
+import { chooseRollback } from '../rollback-target.js';
+import * as valid from '../validate.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'rollback' is not available yet", 'unsupported');
+export interface RollbackOptions {
+  app?: string;
+  env?: string;
+  to?: string;
+  message?: string;
+  wait?: boolean;
+  timeout?: string;
+  dryRun?: boolean;
+}
+
+/** What `--dry-run` answers: the rollback that would be recorded, and nothing written. */
+export interface RollbackPreview {
+  dryRun: true;
+  replacing: Deployment;
+  rollbackTo: Deployment;
+  provider: string;
+  target: Record<string, unknown> | null;
+}
+
+/**
+ * Deploys again a recorded success as a new record (`isRollback`, `rollbackOf` the one it replaces) through
+ * the flow `deploy` uses, so it is recorded, started, followed and printed the same way, with the same exit
+ * codes. Once it succeeds, the replaced deployment gets `rolledBackBy` (db/transition.ts).
+ */
+export async function run(ctx: CommandContext, options: RollbackOptions, argv: string[]): Promise<ExitCodeValue> {
+  const app = valid.requireName(options.app, '--app');
+  const env = valid.requireName(options.env, '--env');
+  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+  const message = valid.optionalText(options.message, '--message');
+  const to = valid.optionalText(options.to, '--to', 200);
+  if (to !== undefined && to.trim() === '') throw new UsageError('--to needs an id, a key or a version', 'bad_value');
+  return withStore(ctx, async (store) => {
+    const { current, target } = await store.read((tx) => chooseRollback(tx, app, env, to));
+    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);
+    if (options.dryRun) {
+      const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, provider: plan.provider, target: plan.target ?? null };
+      ctx.out.result(preview, () => previewText(ctx.out, preview));
+      return ExitCode.ok;
+    }
+    const ci = ciMetadata();
+    const request: DeploymentRequest = {
+      app,
+      env,
+      version: target.version ?? undefined,
+      commitSha: target.commitSha ?? undefined,
+      repo: target.repo ?? undefined,
+      image: target.image ?? undefined,
+      operator: ci.operator,
+      message: message ?? `rollback of ${current.key} (${described(current)}) to ${target.key} (${described(target)})`,
+      ciRunUrl: ci.ciRunUrl,
+      isRollback: true,
+      rollbackOf: current.id,
+    };
+    return runDeployFlow(ctx, store, request, plan, timeoutMs);
+  });
+}
+
+function described(d: Deployment): string {
+  return d.version ?? d.image ?? d.commitSha?.slice(0, 7) ?? 'no version';
+}
+
+function previewText(out: Output, preview: RollbackPreview): string {
+  const line = (d: Deployment) => `${d.key} ${described(d)} (${out.status(d.status)} ${localTime(d.completedAt ?? d.createdAt)}${d.operator ? ` by ${d.operator}` : ''})`;
+  return [
+    `would roll back ${preview.replacing.app} in ${preview.replacing.env}`,
+    `  from ${line(preview.replacing)}`,
+    `  to   ${line(preview.rollbackTo)}`,
+    `  through ${preview.provider}${preview.target ? ` ${JSON.stringify(preview.target)}` : ''}`,
+    'nothing was changed (--dry-run)',
+  ].join('\n');
 }

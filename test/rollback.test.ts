@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RollbackPreview } from '../src/commands/rollback.js';
+import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
+import { ago, insertHistory, minutes } from './support/history-rows.js';
+import { snapshot } from './support/snapshot.js';
+import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+
+describe.each(storeKinds())('rollback on %s', (kind) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await createTestStore(kind);
+  });
+  afterEach(async () => store.cleanup());
+
+  const cli = (args: string[]) => runCli(['--db', store.spec, ...args]);
+  const json = <T = DeploymentJson>(args: string[]) => runCliJson<T>(['--db', store.spec, ...args]);
+  const deploy = async (version: string, command = 'true', app = 'web') => {
+    const { json: deployment } = await json(['deploy', '--app', app, '--env', 'prod', '--version', version, '--', command]);
+    return deployment;
+  };
+  const rollback = (...args: string[]) => json(['rollback', '--app', 'web', '--env', 'prod', ...args]);
+  const show = async (ref: number | string) => (await json(['show', String(ref)])).json;
+
+  it('deploys again the last success before the current one, skipping failed and rolled-back ones', async () => {
+    const first = await deploy('1.0.0');
+    const second = await deploy('1.1.0');
+    await deploy('1.2.0', 'false');
+
+    const { result, json: rolled } = await rollback('--message', 'checkout broke', '--', 'true');
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(rolled).toMatchObject({ version: '1.0.0', status: 'success', isRollback: true, rollbackOf: second.id, message: 'checkout broke', provider: 'command' });
+    expect((await show(second.id)).rolledBackBy).toBe(rolled.id);
+    expect((await show(first.id)).rolledBackBy).toBeNull();
+
+    // Now 1.0.0 runs; 1.1.0 was rolled back, 1.2.0 failed, and 1.0.0 is what runs: nothing is left.
+    const again = await cli(['rollback', '--app', 'web', '--env', 'prod', '--', 'true']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^shiplog: nothing to roll back to: .*--to\n$/);
+  });
+
+  it('takes --to as an id, a key or a version, and refuses what is not an earlier success', async () => {
+    const row = (version: string, status: 'success' | 'failed', minutesAgo: number) => ({
+      version,
+      status,
+      provider: 'command' as const,
+      target: { command: 'true' },
+      createdAt: ago(minutes(minutesAgo)),
+      completedAt: ago(minutes(minutesAgo)),
+    });
+    const ids = await insertHistory(store.spec, [row('1.0.0', 'success', 40), row('1.1.0', 'success', 30), row('1.2.0', 'success', 20), row('1.3.0', 'failed', 10)]);
+    const keys = new Map((await snapshot(store)).deployments.map((d) => [Number(d.id), String(d.key)]));
+    const [first, second, third, failed] = ids.map((id) => ({ id, key: keys.get(id)! }));
+
+    for (const [to, expected] of [[String(first!.id), first!.key], [second!.key, second!.key], ['1.0.0', first!.key]] as const) {
+      const { result, json: preview } = await json<RollbackPreview>(['rollback', '--app', 'web', '--env', 'prod', '--to', to, '--dry-run', '--', 'true']);
+      expect(result.code, to).toBe(0);
+      expect(preview.rollbackTo.key, to).toBe(expected);
+      expect(preview.replacing.key, to).toBe(third!.key);
+    }
+    for (const to of [third!.key, '1.2.0', failed!.key, '9.9.9']) {
+      const refused = await cli(['rollback', '--app', 'web', '--env', 'prod', '--to', to, '--', 'true']);
+      expect(refused.code, to).toBe(2);
+      expect(refused.stderr.trim().split('\n'), to).toHaveLength(1);
+    }
+  });
+
+  it('with --dry-run says what it would deploy and writes nothing', async () => {
+    await deploy('1.0.0');
+    await deploy('1.1.0');
+    const before = await snapshot(store);
+
+    const { result, json: preview } = await rollback('--dry-run', '--', 'true');
+    const human = await cli(['rollback', '--app', 'web', '--env', 'prod', '--dry-run', '--', 'true']);
+
+    expect(result.code).toBe(0);
+    expect(preview).toMatchObject({ dryRun: true, provider: 'command', replacing: { version: '1.1.0' }, rollbackTo: { version: '1.0.0' } });
+    expect(human.stdout).toContain('would roll back web in prod');
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('refuses with exit 4 while a deployment of the app and environment is active', async () => {
+    await deploy('1.0.0');
+    await deploy('1.1.0');
+    await cli(['deploy', '--app', 'web', '--env', 'prod', '--version', '1.2.0']);
+    const before = await snapshot(store);
+
+    const result = await cli(['rollback', '--app', 'web', '--env', 'prod', '--', 'true']);
+
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('active deployment');
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('refuses with exit 2 when there is nothing to roll back to, or a command deployment comes without its command', async () => {
+    const none = await cli(['rollback', '--app', 'web', '--env', 'prod', '--', 'true']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no successful deployment');
+
+    await deploy('1.0.0');
+    const single = await cli(['rollback', '--app', 'web', '--env', 'prod', '--', 'true']);
+    expect(single.code).toBe(2);
+
+    await deploy('1.1.0');
+    const before = await snapshot(store);
+    const withoutCommand = await cli(['rollback', '--app', 'web', '--env', 'prod']);
+    expect(withoutCommand.code).toBe(2);
+    expect(withoutCommand.stderr).toContain('never stores a command');
+    expect(withoutCommand.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
+  it('records a failed rollback as failed (exit 1) and leaves the current deployment unmarked', async () => {
+    await deploy('1.0.0');
+    const current = await deploy('1.1.0');
+
+    const { result, json: rolled } = await rollback('--', 'false');
+
+    expect(result.code).toBe(1);
+    expect(rolled).toMatchObject({ status: 'failed', isRollback: true, rollbackOf: current.id });
+    expect((await show(current.id)).rolledBackBy).toBeNull();
+  });
+
+  it('rolls a record-only deployment back as a running record that CI closes', async () => {
+    for (const version of ['1.0.0', '1.1.0']) {
+      const recorded = await cli(['deploy', '--app', 'web', '--env', 'prod', '--version', version]);
+      await cli(['finish', recorded.stdout.trim(), '--status', 'success']);
+    }
+
+    const result = await cli(['rollback', '--app', 'web', '--env', 'prod']);
+    const key = result.stdout.trim();
+    const rolled = await show(key);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(rolled).toMatchObject({ provider: 'manual', status: 'running', isRollback: true, version: '1.0.0' });
+    expect(result.stderr).toContain(`shiplog finish ${key}`);
+    await cli(['finish', key, '--status', 'success']);
+    expect((await show(rolled.rollbackOf!)).rolledBackBy).toBe(rolled.id);
+  });
+});
