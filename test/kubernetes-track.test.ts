@@ -235,6 +235,15 @@ describe.each(storeKinds())('track on %s', (kind) => {
     expect((await cli(['track', '--all', '--timeout', 'soon'])).code).toBe(2);
   });
 
+  it('a deployment whose change was never applied (still pending) is not followed: track says so and exits 3', async () => {
+    const [id, key] = await webRollout();
+    await execSql(t.store, "update deployments set status = 'pending', started_at = null where id = ?", [id]);
+    const { code, stderr } = await cli(['track', key]);
+    expect(code).toBe(3);
+    expect(stderr.trim()).toBe(`${key} has not started yet (its deploy is still applying the change, or died before it did); track it once it is running`);
+    expect((await show(key)).status).toBe('pending');
+  });
+
   it('a record whose context is not in the kubeconfig cannot be tracked: exit 5 naming the context', async () => {
     const [id, key] = await webRollout();
     await execSql(t.store, 'update deployments set target = ? where id = ?', [JSON.stringify({ namespace: 'prod', name: 'web', context: 'elsewhere', generation: 2 }), id]);

@@ -1,8 +1,8 @@
-import { getDeployment, listOpenRefs, type DeploymentRef } from '../db/deployments.js';
+import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Deployment } from '../deployment.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
-import { activeStatuses, isActive, isFinal } from '../lifecycle.js';
+import { isActive, isFinal } from '../lifecycle.js';
 import { worstExitCode } from '../worst-outcome.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -26,22 +26,28 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
 
   return withStore(ctx, async (store) => {
-    const named = options.all ? undefined : await store.read((tx) => Promise.all(refs.map((ref) => getDeployment(tx, ref))));
-    const chosen = named ? kubernetesRefs(named) : await store.read((tx) => listOpenRefs(tx, ['kubernetes'], activeStatuses));
-    // Records that have all ended need no cluster: the Kubernetes client (slow to load) is not even loaded.
-    const nothingOpen = named ? named.every((d) => isFinal(d.status)) : chosen.length === 0 && !options.follow;
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const { ids, end } = nothingOpen
-      ? { ids: chosen.map(([id]) => id), end: 'settled' }
-      : await (await import('../providers/kubernetes/track-rollouts.js')).trackRollouts(store, {
-          refs: chosen,
-          follow: options.follow === true,
-          deadline,
-          limit: options.timeout,
-          kubeconfig: options.kubeconfig,
-          out: ctx.out,
-        });
-    const tracked = await store.read((tx) => Promise.all(ids.map((id) => getDeployment(tx, String(id)))));
+    const named = options.all ? undefined : kubernetesOnly(await store.read((tx) => Promise.all(refs.map((ref) => getDeployment(tx, ref)))));
+    for (const d of named?.filter((d) => d.status === 'pending') ?? []) {
+      ctx.out.progress(`${d.key} has not started yet (its deploy is still applying the change, or died before it did); track it once it is running`);
+    }
+    // A pending record has no rollout to follow yet; --all and --follow pick it up once its deploy made it running.
+    const followable = named
+      ? named.filter((d) => !isFinal(d.status) && d.status !== 'pending').map((d) => [d.id, d.key] as const)
+      : await store.read((tx) => listOpenRefs(tx, ['kubernetes'], ['running']));
+    // With nothing to follow, the Kubernetes client (the slowest module to load) is not even loaded.
+    const { ids, end } =
+      followable.length === 0 && !options.follow
+        ? { ids: [], end: 'settled' }
+        : await (await import('../providers/kubernetes/track-rollouts.js')).trackRollouts(store, {
+            refs: followable,
+            follow: options.follow === true,
+            deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+            limit: options.timeout,
+            kubeconfig: options.kubeconfig,
+            out: ctx.out,
+          });
+    const shown = named?.map((d) => d.id) ?? ids;
+    const tracked = await store.read((tx) => Promise.all(shown.map((id) => getDeployment(tx, String(id)))));
     const unresolved = tracked.filter((d) => isActive(d.status));
     if (end === 'interrupted' && unresolved.length > 0) {
       const resume = options.all ? 'shiplog track --all' : `shiplog track ${unresolved.map((d) => d.key).join(' ')}`;
@@ -55,16 +61,16 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
 }
 
 /** The named deployments, each once; any that is not a Kubernetes deployment is bad input. */
-function kubernetesRefs(deployments: Deployment[]): DeploymentRef[] {
-  const refs = new Map<number, DeploymentRef>();
+function kubernetesOnly(deployments: Deployment[]): Deployment[] {
+  const unique = new Map<number, Deployment>();
   for (const d of deployments) {
     if (d.provider !== 'kubernetes') {
       const instead = d.provider === 'ncp' || d.provider === 'http' ? `; follow it with 'shiplog poll ${d.key}'` : '';
       throw new UsageError(`${d.key} is a ${d.provider} deployment, not a Kubernetes one; track follows deployments made with --k8s${instead}`, 'not_trackable');
     }
-    refs.set(d.id, [d.id, d.key]);
+    unique.set(d.id, d);
   }
-  return [...refs.values()];
+  return [...unique.values()];
 }
 
 function summaryLine(ctx: CommandContext, d: Deployment): string {

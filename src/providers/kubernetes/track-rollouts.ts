@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { listOpenRefs, type DeploymentRef } from '../../db/deployments.js';
 import type { Store } from '../../db/store.js';
 import { interruptible } from '../../interrupt.js';
-import { activeStatuses, isFinal, type Status } from '../../lifecycle.js';
+import { isFinal, type Status } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
 import { ProgressBoard } from '../../progress.js';
 import { Tracker } from '../../tracker.js';
@@ -14,7 +14,7 @@ import { watchTuning } from './watch-tuning.js';
 export interface TrackRequest {
   /** The deployments to follow to their outcome; with `follow`, the ones found so far. */
   refs: readonly DeploymentRef[];
-  /** Keep running, picking up every Kubernetes deployment recorded as active, until a signal or the deadline. */
+  /** Keep running, picking up every Kubernetes deployment that becomes `running`, until a signal or the deadline. */
   follow: boolean;
   /** Epoch ms after which what is still followed becomes `timeout`. */
   deadline: number | undefined;
@@ -54,7 +54,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
   const scan = async () => {
     follower.dropUnheld();
     if (request.follow) {
-      for (const [id] of await store.read((tx) => listOpenRefs(tx, ['kubernetes'], activeStatuses))) {
+      for (const [id] of await store.read((tx) => listOpenRefs(tx, ['kubernetes'], ['running']))) {
         if (seen.has(id)) continue;
         seen.add(id);
         ids.push(id);
