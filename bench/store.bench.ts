@@ -1,0 +1,218 @@
+// The store benchmark (issues 2 and 5): seeds SQLite and PostgreSQL with 100,000 deployments, then measures what a
+// user waits for: each query command against a bare `node -e 0` started the same way in the same run, and how
+// many deploy→finish cycles concurrent CI jobs get through. `npm run bench -- store`.
+import { availableParallelism, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { BenchStore } from './support/bench-store.js';
+import { run, timedRun, type NodeArgs, type RunCost } from './support/cli-runs.js';
+import { runDeployFinishCycles, type CycleResult } from './support/deploy-cycles.js';
+import { createPostgresBenchStore } from './support/postgres-store.js';
+import { createSqliteBenchStore } from './support/sqlite-store.js';
+import { syntheticHistory, type SyntheticHistory } from './support/synthetic-history.js';
+import { median, percentile, timePaired, type SampleCounts } from './support/timing.js';
+
+// bench/ and the bundle's .bench/ both sit one level below the repository, so this holds in either.
+const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
+
+const shape = { apps: 50, envs: ['dev', 'staging', 'qa', 'canary', 'prod'], deployments: 100_000, spanDays: 365 } as const;
+const counts: SampleCounts = { warmups: 2, runs: 15 };
+const baseline: NodeArgs = ['-e', '0'];
+/** The issue's goals, as multiples of a bare `node -e 0`. */
+const versionGoal = 1.5;
+const queryGoal = 2;
+/** The Python tool shiplog replaces, for its history at 100k records (from issue 2). */
+const pythonHistoryMs = 1_360;
+/** Concurrent deploy→finish processes (the issues' 8 and 16) and the cycles each runs, few enough to keep the bench under five minutes. */
+const cycleRuns: Record<BenchStore['kind'], { workers: number; cyclesPerWorker: number }> = {
+  sqlite: { workers: 8, cyclesPerWorker: 4 },
+  postgres: { workers: 16, cyclesPerWorker: 3 },
+};
+const cycleEnv = 'bench';
+
+interface Figure {
+  command: string;
+  store: string;
+  goal: number;
+  subject: RunCost[];
+  baseline: RunCost[];
+}
+
+interface QueryCase {
+  label: string;
+  args: string[];
+  /** Proves the command read the seeded store, from what it printed for `checkArgs`, before it is timed. */
+  checkArgs: string[];
+  check(stdout: string): boolean;
+}
+
+async function main(): Promise<number> {
+  const benchStarted = performance.now();
+  console.log(`node ${process.version}, ${availableParallelism()} cores, ${describeLoad()}`);
+  const history = syntheticHistory(shape);
+  console.log(`history: ${count(history.deployments.length)} deployments (${shape.apps} apps × ${shape.envs.length} environments over ${shape.spanDays} days), ${count(history.events.length)} events, ${history.deployments.filter((d) => d.is_rollback === 1).length} rollbacks`);
+
+  const stores: BenchStore[] = [createSqliteBenchStore()];
+  const postgres = await createPostgresBenchStore();
+  if ('skipped' in postgres) console.log(`\nPostgreSQL half SKIPPED: ${postgres.skipped}\n`);
+  else stores.push(postgres);
+  const disposeAll = () => Promise.allSettled(stores.map((store) => store.dispose()));
+  process.once('SIGINT', () => void disposeAll().then(() => process.exit(130)));
+
+  try {
+    for (const store of stores) await createAndSeed(store, history);
+
+    const figures: Figure[] = [measure('shiplog --version', '-', ['--version'], versionGoal)];
+    for (const store of stores) {
+      for (const query of queryCases(history)) {
+        await assertReads(store, query);
+        figures.push(measure(`shiplog ${query.label}`, store.kind, ['--db', store.spec, ...query.args], queryGoal));
+      }
+    }
+    printFigures(figures);
+
+    let failures = 0;
+    for (const store of stores) failures += await measureCycles(store);
+    console.log(`\nbench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s; ${describeLoad()}`);
+    return failures === 0 ? 0 : 1;
+  } finally {
+    await disposeAll();
+  }
+}
+
+/** The CLI creates the schema (as a user's first command would), then the history goes in with bulk SQL. */
+async function createAndSeed(store: BenchStore, history: SyntheticHistory): Promise<void> {
+  timedRun([cliPath, '--db', store.spec, 'history']);
+  const started = performance.now();
+  await store.seed(history);
+  console.log(`seeded ${store.kind} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function queryCases(history: SyntheticHistory): QueryCase[] {
+  const app = history.apps[6]!;
+  const env = 'prod';
+  const shown = history.deployments[Math.floor(history.deployments.length / 2)]!;
+  const streams = history.apps.length * history.envs.length;
+  const records = (stdout: string) => parseJson<Record<string, unknown>[]>(stdout) ?? [];
+  return [
+    {
+      label: 'history --limit 20',
+      args: ['history', '--limit', '20'],
+      checkArgs: ['--json', 'history', '--limit', '20'],
+      check: (stdout) => records(stdout).length === 20,
+    },
+    {
+      label: `history --app ${app} --env ${env}`,
+      args: ['history', '--app', app, '--env', env],
+      checkArgs: ['--json', 'history', '--app', app, '--env', env],
+      check: (stdout) => records(stdout).length === 20 && records(stdout).every((d) => d.app === app && d.env === env),
+    },
+    { label: 'status', args: ['status'], checkArgs: ['--json', 'status'], check: (stdout) => records(stdout).length === streams },
+    {
+      label: 'show KEY',
+      args: ['show', shown.key],
+      checkArgs: ['--json', 'show', shown.key],
+      check: (stdout) => {
+        const output = parseJson<{ key?: unknown; events?: unknown[] }>(stdout);
+        return output?.key === shown.key && (output.events?.length ?? 0) >= 2;
+      },
+    },
+  ];
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+async function assertReads(store: BenchStore, query: QueryCase): Promise<void> {
+  const result = await run([cliPath, '--db', store.spec, ...query.checkArgs]);
+  if (result.code !== 0 || !query.check(result.stdout)) {
+    throw new Error(`${query.label} on ${store.kind} did not read the seeded store (exit ${result.code}): ${result.stderr.trim() || result.stdout.slice(0, 300)}`);
+  }
+}
+
+function measure(command: string, store: string, cliArgs: string[], goal: number): Figure {
+  const samples = timePaired([cliPath, ...cliArgs], baseline, counts);
+  return { command, store, goal, ...samples };
+}
+
+function printFigures(figures: Figure[]): void {
+  console.log(`\n${counts.runs} runs after ${counts.warmups} warm-ups, each paired with a node -e 0 run (interleaved); wall time decides the goal`);
+  const header = ['command', 'store', 'median ms', 'p90 ms', 'node -e 0 ms', 'ratio', 'goal', '', 'cpu ms', 'cpu ratio', 'peak RSS MiB'];
+  const lines = figures.map((figure) => {
+    const wall = median(figure.subject.map((cost) => cost.wallMs));
+    const bareWall = median(figure.baseline.map((cost) => cost.wallMs));
+    const ratio = wall / bareWall;
+    const cpu = optionalMedian(figure.subject.map((cost) => cost.cpuMs));
+    const bareCpu = optionalMedian(figure.baseline.map((cost) => cost.cpuMs));
+    const rss = optionalMedian(figure.subject.map((cost) => cost.peakRssMiB));
+    return [
+      figure.command,
+      figure.store,
+      wall.toFixed(1),
+      percentile(figure.subject.map((cost) => cost.wallMs), 0.9).toFixed(1),
+      bareWall.toFixed(1),
+      `${ratio.toFixed(2)}×`,
+      `≤ ${figure.goal}×`,
+      ratio <= figure.goal ? 'ok' : 'OVER',
+      cpu === undefined ? '-' : cpu.toFixed(0),
+      cpu === undefined || bareCpu === undefined ? '-' : `${(cpu / bareCpu).toFixed(2)}×`,
+      rss === undefined ? '-' : rss.toFixed(0),
+    ];
+  });
+  printTable(header, lines, new Set([2, 3, 4, 5, 8, 9, 10]));
+  const bareRss = optionalMedian(figures.flatMap((figure) => figure.baseline.map((cost) => cost.peakRssMiB)));
+  if (bareRss !== undefined) console.log(`node -e 0 peaks at ${bareRss.toFixed(0)} MiB; cpu and RSS come from GNU time (cpu in 10 ms steps)`);
+  else console.log('cpu and RSS left out: no /usr/bin/time on this machine');
+  for (const figure of figures.filter((f) => f.command === 'shiplog history --limit 20')) {
+    const ms = median(figure.subject.map((cost) => cost.wallMs));
+    console.log(`history at 100k on ${figure.store}: ${ms.toFixed(0)} ms against ~${pythonHistoryMs} ms for the Python tool (${(pythonHistoryMs / ms).toFixed(1)}× faster)`);
+  }
+}
+
+function optionalMedian(values: (number | undefined)[]): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length === 0 ? undefined : median(known);
+}
+
+/** Runs the concurrent cycles on a store, prints the rate, and checks the store holds exactly what they wrote. Returns the failures. */
+async function measureCycles(store: BenchStore): Promise<number> {
+  const { workers, cyclesPerWorker } = cycleRuns[store.kind];
+  const result = await runDeployFinishCycles({ cliPath, db: store.spec, workers, cyclesPerWorker, env: cycleEnv });
+  const stored = await store.countEnvironment(cycleEnv);
+  const expected = { deployments: result.cycles, successes: result.cycles, events: 2 * result.cycles, allDeployments: shape.deployments + result.cycles };
+  const mismatches = (Object.keys(expected) as (keyof typeof expected)[]).filter((name) => stored[name] !== expected[name]);
+  console.log(`\n${store.kind}: ${workers} processes × ${cyclesPerWorker} deploy→finish cycles: ${describeRate(result)}`);
+  console.log(`  errors: ${result.errors.length}${result.errors.length > 0 ? `\n    ${result.errors.slice(0, 5).join('\n    ')}` : ''}`);
+  console.log(
+    `  store: ${stored.deployments} records in env '${cycleEnv}', ${stored.successes} success, ${stored.events} events, ${count(stored.allDeployments)} in all: ${mismatches.length === 0 ? 'as expected' : `MISMATCH in ${mismatches.join(', ')} (expected ${JSON.stringify(expected)})`}`,
+  );
+  return result.errors.length + mismatches.length;
+}
+
+function describeRate(result: CycleResult): string {
+  const rate = result.cycles / result.seconds;
+  return `${result.cycles} cycles in ${result.seconds.toFixed(1)} s = ${rate.toFixed(2)} cycles/s (${(2 * rate).toFixed(1)} CLI runs/s); one cycle median ${median(result.cycleMs).toFixed(0)} ms, p90 ${percentile(result.cycleMs, 0.9).toFixed(0)} ms`;
+}
+
+function printTable(header: string[], lines: string[][], rightAligned: ReadonlySet<number>): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
+  const format = (cells: string[]) => cells.map((cell, column) => (rightAligned.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+}
+
+/** Other work on the machine stretches every figure; the paired baseline absorbs most of it, but a reader should know. */
+function describeLoad(): string {
+  return `load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`;
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+process.exitCode = await main();
