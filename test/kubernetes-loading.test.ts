@@ -10,10 +10,10 @@ const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-k8s-loading-'));
 
 /**
- * Whether a CLI run loaded the Kubernetes client. The client is bundled into a chunk of dist/ (see
- * scripts/build.mjs), so it is found by the source comments esbuild leaves in the chunk it went into.
+ * The source of the dist/ chunks a CLI run loaded. Bundled packages (the Kubernetes client, see
+ * scripts/build.mjs) are found in it by the path comments esbuild leaves before each module it bundled.
  */
-function loadsKubernetesClient(args: string[], env: NodeJS.ProcessEnv = {}): boolean {
+function loadedSource(args: string[], env: NodeJS.ProcessEnv = {}): string {
   const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
   const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ ...env, SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
   expect(run.status, run.stderr).not.toBeNull();
@@ -21,7 +21,11 @@ function loadsKubernetesClient(args: string[], env: NodeJS.ProcessEnv = {}): boo
     .split('\n')
     .filter((url) => url.startsWith('file:') && url.includes('/dist/'))
     .map((url) => fileURLToPath(url));
-  return files.some((file) => readFileSync(file, 'utf8').includes('node_modules/@kubernetes/client-node/dist/'));
+  return [...new Set(files)].map((file) => readFileSync(file, 'utf8')).join('\n');
+}
+
+function loadsKubernetesClient(args: string[], env: NodeJS.ProcessEnv = {}): boolean {
+  return loadedSource(args, env).includes('node_modules/@kubernetes/client-node/dist/');
 }
 
 describe('the Kubernetes client loads only where it is used', () => {
@@ -31,6 +35,18 @@ describe('the Kubernetes client loads only where it is used', () => {
     expect(loadsKubernetesClient(['--version'])).toBe(false);
     expect(loadsKubernetesClient(['--db', join(dir, 'a.db'), 'history'])).toBe(false);
     expect(loadsKubernetesClient(['--db', join(dir, 'a.db'), 'deploy', '--app', 'web', '--env', 'dev'])).toBe(false);
+  });
+
+  it('deploy --k8s loads only the parts of the client it uses, so track stays within its memory goal', () => {
+    // Anything that imports the client's whole namespace (`import('@kubernetes/client-node')`) defeats the
+    // tree-shaking and puts every API group, exec and port-forward into the chunk track loads: ~14 MB of
+    // source instead of ~3, and some 30 MB more memory.
+    const source = loadedSource(['--db', join(dir, 'c.db'), 'deploy', '--app', 'web', '--env', 'dev', '--k8s', 'prod/web'], { KUBECONFIG: join(dir, 'none') });
+    expect(source).toContain('node_modules/@kubernetes/client-node/dist/watch.js');
+    for (const unused of ['client-node/dist/portforward.js', 'client-node/dist/exec.js', 'client-node/dist/gen/apis/CoreV1Api.js']) {
+      expect(source, `${unused} is loaded`).not.toContain(unused);
+    }
+    expect(source.length).toBeLessThan(6_000_000);
   });
 
   it('track of deployments that have all ended does not load it, deploy --k8s does', () => {
