@@ -4,6 +4,7 @@ import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import type { CleanupReport } from '../src/cleanup.js';
 import { runCliJson } from './support/cli.js';
+import { recordRollouts, storeWithCluster, waitUntil } from './support/kubernetes.js';
 import { execSql, snapshot } from './support/snapshot.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
 
@@ -55,5 +56,36 @@ describe.each(storeKinds())('cleanup --reconcile of NCP deployments on %s', (kin
 
     expect(json.stale!.records).toEqual([expect.objectContaining({ id: done!.id, to: 'stale', reason: expect.stringContaining('NCLOUD_ACCESS_KEY') })]);
     expect((await snapshot(store)).deployments[0]!.status).toBe('stale');
+  });
+});
+
+describe.each(storeKinds())('cleanup --reconcile of Kubernetes deployments on %s', (kind) => {
+  const t = storeWithCluster(kind);
+
+  it('reads each rollout as track would, and only for the generation the deployment produced', async () => {
+    for (const name of ['api', 'worker', 'moved']) t.cluster.api.addDeployment('prod', name, { replicas: 1 });
+    t.cluster.api.behave('prod', 'api', 'deadline');
+    t.cluster.api.behave('prod', 'worker', 'hold');
+    const [web, api, worker, moved] = await recordRollouts(
+      t.store.spec,
+      t.cluster,
+      ['web', 'api', 'worker', 'moved'].map((name) => ({ app: name, env: 'prod', namespace: 'prod', name, image: `registry.example/${name}:2.0.0` })),
+    );
+    t.cluster.api.setImage('prod', 'moved', 'moved', 'registry.example/moved:3.0.0');
+    await waitUntil('the web rollout completes', () => t.cluster.api.completedAt.has('prod/web'));
+    await waitUntil('the api rollout misses its deadline', () =>
+      (t.cluster.api.get('prod', 'api')!.status.conditions ?? []).some((condition) => condition.reason === 'ProgressDeadlineExceeded'),
+    );
+
+    const { result, json } = await runCliJson<CleanupReport>(['--db', t.store.spec, 'cleanup', '--stale', '0s', '--reconcile', '--apply'], { env: t.cluster.env });
+
+    expect(result.code, result.stderr).toBe(0);
+    const changes = new Map(json.stale!.records.map((change) => [change.id, change]));
+    expect(changes.get(web![0])).toMatchObject({ to: 'success', source: 'reconcile', reason: expect.stringContaining('successfully rolled out') });
+    expect(changes.get(api![0])).toMatchObject({ to: 'failed', reason: expect.stringContaining('progress deadline') });
+    expect(changes.get(worker![0])).toMatchObject({ to: null, reason: expect.stringContaining('still under way') });
+    expect(changes.get(moved![0])).toMatchObject({ to: 'stale', reason: expect.stringContaining('changed again since') });
+    const statuses = new Map((await snapshot(t.store)).deployments.map((row) => [Number(row.id), row.status]));
+    expect([web, api, worker, moved].map((ref) => statuses.get(ref![0]))).toEqual(['success', 'failed', 'running', 'stale']);
   });
 });

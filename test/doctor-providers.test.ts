@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeKubeconfig } from '../fixtures/kube-config.js';
 import { fakeAccessKey, fakeSecretKey } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import type { DoctorReport } from '../src/commands/doctor.js';
 import { runCliJson } from './support/cli.js';
+import { startFakeCluster, type FakeCluster } from './support/kubernetes.js';
 import { createTestStore, type TestStore } from './support/stores.js';
 
 // The provider checks do not touch the store, so one store kind is enough here.
@@ -55,5 +57,55 @@ describe('doctor of the NCP set-up', () => {
 
     expect(result.code).toBe(0);
     expect(ncpLines(json)).toEqual([]);
+  });
+});
+
+describe('doctor of the Kubernetes set-up', () => {
+  let store: TestStore;
+  let cluster: FakeCluster;
+  beforeEach(async () => {
+    store = await createTestStore('sqlite');
+    cluster = await startFakeCluster(store.dir);
+  });
+  afterEach(async () => {
+    await cluster.api.close();
+    await store.cleanup();
+  });
+
+  const doctor = (args: string[], env: NodeJS.ProcessEnv) => runCliJson<DoctorReport>(['--db', store.spec, 'doctor', '--fix', ...args], { env });
+  const kubeLines = (report: DoctorReport) => report.checks.filter((check) => check.check.startsWith('kubernetes'));
+
+  it('names the context and finds the API server reachable with its credentials', async () => {
+    const { result, json } = await doctor([], { KUBECONFIG: cluster.kubeconfig });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(kubeLines(json)).toEqual([
+      { check: 'kubernetes context', status: 'ok', message: `'fake' at ${cluster.api.url}` },
+      { check: 'kubernetes api', status: 'ok', message: expect.stringContaining('reachable') },
+    ]);
+    expect(cluster.api.requests.map((request) => request.path)).toContain('/version');
+    expect(result.stdout).not.toContain(cluster.api.token);
+  });
+
+  it('fails with exit 5 on refused credentials, an unknown context, or a server that does not answer', async () => {
+    const refused = writeKubeconfig(store.dir, { server: cluster.api.url, token: 'not-the-token' }, 'refused');
+    const wrongToken = await doctor(['--kubeconfig', refused], {});
+    expect(wrongToken.result.code).toBe(5);
+    expect(kubeLines(wrongToken.json)[1]).toMatchObject({ status: 'fail', message: expect.stringContaining('401') });
+
+    const unknownContext = await doctor(['--context', 'elsewhere'], { KUBECONFIG: cluster.kubeconfig });
+    expect(unknownContext.result.code).toBe(5);
+    expect(kubeLines(unknownContext.json)).toEqual([{ check: 'kubernetes context', status: 'fail', message: expect.stringContaining("no context 'elsewhere'") }]);
+
+    await cluster.api.close();
+    const down = await doctor([], { KUBECONFIG: cluster.kubeconfig });
+    expect(down.result.code).toBe(5);
+    expect(kubeLines(down.json)[1]).toMatchObject({ status: 'fail', message: expect.stringContaining('cannot reach') });
+  });
+
+  it('leaves Kubernetes out where nothing sets it up', async () => {
+    const { json } = await doctor([], {});
+
+    expect(kubeLines(json)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
+import { storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
 
@@ -53,5 +54,43 @@ describe.each(storeKinds())('rollback of an NCP deployment on %s', (kind) => {
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('NCLOUD_ACCESS_KEY');
     expect(await snapshot(store)).toEqual(before);
+  });
+});
+
+describe.each(storeKinds())('rollback of a Kubernetes deployment on %s', (kind) => {
+  const t = storeWithCluster(kind);
+  const deploy = (...rest: string[]) => runCli(['--db', t.store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--k8s', 'prod/web', ...rest, '--wait'], { env: t.cluster.env });
+
+  it('sets the image of the last good deployment again on the same Deployment and follows the rollout', async () => {
+    for (const version of ['2.0.0', '3.0.0']) {
+      const deployed = await deploy('--version', version, '--image', `registry.example/web:${version}`);
+      expect(deployed.code, deployed.stderr).toBe(0);
+    }
+
+    const { result, json } = await runCliJson<DeploymentJson>(['--db', t.store.spec, 'rollback', '--app', 'web', '--env', 'prod', '--wait'], { env: t.cluster.env });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json).toMatchObject({
+      provider: 'kubernetes',
+      status: 'success',
+      isRollback: true,
+      version: '2.0.0',
+      image: 'registry.example/web:2.0.0',
+      target: { namespace: 'prod', name: 'web', container: 'web', context: 'fake', previousImage: 'registry.example/web:3.0.0' },
+    });
+    expect(t.cluster.api.get('prod', 'web')!.spec.template.spec.containers[0]!.image).toBe('registry.example/web:2.0.0');
+    const replaced = (await snapshot(t.store)).deployments.find((row) => Number(row.id) === json.rollbackOf)!;
+    expect(replaced).toMatchObject({ version: '3.0.0', rolled_back_by: json.id });
+  });
+
+  it('asks for the command after -- when the deployment to go back to recorded no image', async () => {
+    for (const version of ['2.0.0', '3.0.0']) await deploy('--version', version);
+    const before = await snapshot(t.store);
+
+    const result = await runCli(['--db', t.store.spec, 'rollback', '--app', 'web', '--env', 'prod'], { env: t.cluster.env });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('recorded no image');
+    expect(await snapshot(t.store)).toEqual(before);
   });
 });

@@ -23,6 +23,8 @@ export interface DoctorReport {
 export async function run(ctx: CommandContext, options: DoctorOptions): Promise<ExitCodeValue> {
   const fix = options.fix === true;
   const checks = [...(await (await import('../doctor/store-checks.js')).checkStore(ctx.db, fix))];
+  const kubernetes = await import('../doctor/kubernetes-check.js');
+  if (kubernetes.kubernetesConfigured(process.env, options)) checks.push(...(await kubernetes.checkKubernetes(process.env, options)));
   const ncp = await import('../doctor/ncp-check.js');
   if (ncp.ncpConfigured(process.env, options.ncpEndpoint)) checks.push(...(await ncp.checkNcp(process.env, options.ncpEndpoint)));
   const report: DoctorReport = { ok: checks.every((check) => check.status !== 'fail'), checks };
