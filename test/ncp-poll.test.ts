@@ -28,14 +28,15 @@ describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
 
   it('a 429 storm is retried with backoff, recorded as events, and never becomes success', async () => {
     const { key, historyId } = await started([{ http: 429, retryAfter: '0' }]);
-    const result = await runCli(poll(key, '--timeout', '2500ms'), { env: ncpEnv(fake) });
+    const result = await runCli(poll(key, '--timeout', '3s'), { env: ncpEnv(fake) });
     expect(result.code).toBe(3);
     expect((await record(key)).status).toBe('timeout');
     const retries = (await notes(key)).filter((detail) => detail.startsWith('NCP answered HTTP 429 (rate limited); retry'));
     expect(retries.length).toBeGreaterThanOrEqual(3);
-    expect(retries.length).toBe(fake.reads(historyId));
-    // Backoff: the gaps between requests grow (100ms doubling, capped at 400ms), so far fewer than one per 100ms.
-    expect(fake.reads(historyId)).toBeLessThan(10);
+    // One event per answer; a request the time limit cut short has no answer to record.
+    expect(retries.length).toBeLessThanOrEqual(fake.reads(historyId));
+    // Backoff: the gaps grow (100ms doubling, capped at 400ms), so far fewer requests than one per 100ms (~30).
+    expect(fake.reads(historyId)).toBeLessThan(12);
   });
 
   it('Retry-After is honoured even when it asks for more than the backoff would wait', async () => {
