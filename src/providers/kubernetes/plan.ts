@@ -18,7 +18,8 @@ const revisionAnnotation = 'deployment.kubernetes.io/revision';
  * record is written: the names, the kubeconfig and context, that the Deployment exists and is readable, and
  * which container `--image` is for. Then, by the options:
  * - `--image REF`: `start` sets that container's image (strategic merge patch), keeping the old one on the record;
- * - a command after `--`: `start` runs it (helm, kubectl apply, …), and the rollout it started is followed;
+ * - a command after `--`: `start` runs it (helm, kubectl apply, …), and the rollout it started is followed
+ *   (`--image`, if given too, is only recorded: the command is what sets it);
  * - neither: the rollout already under way (its current generation) is recorded as running and followed.
  * With `--wait`, `follow` watches the rollout to its outcome like `track`.
  */
