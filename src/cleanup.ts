@@ -57,6 +57,7 @@ interface Pass {
  * only if its record is still in the status it had when the provider was asked.
  */
 export async function cleanup(store: Store, request: CleanupRequest, now = new Date()): Promise<CleanupReport> {
+  const backupPath = request.apply && store.dialect.kind === 'sqlite' ? checkBackupPath(request.backupPath ?? defaultBackupPath(store.location, now)) : null;
   const leaseExpiredBefore = new Date(now.getTime() - leaseTtlMs).toISOString();
   const answers = request.stale?.reconcile
     ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseExpiredBefore, now))))
@@ -70,14 +71,13 @@ export async function cleanup(store: Store, request: CleanupRequest, now = new D
     await store.read((tx) => planAndApply(tx, pass, report));
     return report;
   }
-  const backupPath = store.dialect.kind === 'sqlite' ? checkBackupPath(request.backupPath ?? defaultBackupPath(store.location, now)) : null;
   const beforeChange = async () => {
     if (backupPath === null || report.backup !== null) return;
     await backupSqlite(store.location, backupPath);
     report.backup = backupPath;
   };
   await store.write((tx) => planAndApply(tx, { ...pass, beforeChange }, report));
-  if (backupPath === null && store.dialect.kind === 'postgres' && hasChanges(report) && request.backupPath === null) {
+  if (store.dialect.kind === 'postgres' && request.backupPath === null && hasChanges(report)) {
     report.notes.push('no backup was written: shiplog backs up SQLite stores only; back up PostgreSQL with pg_dump');
   }
   return report;

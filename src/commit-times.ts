@@ -12,8 +12,12 @@ export function readCommitTimes(shas: readonly string[], cwd = process.cwd()): C
   const wanted = [...new Set(shas)].filter((sha) => /^[0-9a-f]{4,64}$/i.test(sha));
   if (wanted.length === 0) return { available: true, times: new Map() };
   const git = spawnSync('git', ['cat-file', '--batch'], { cwd, input: `${wanted.join('\n')}\n`, maxBuffer: 256 * 1024 * 1024 });
-  if (git.error) return { available: false, reason: `git could not be run (${git.error.message})` };
-  if (git.status !== 0) return { available: false, reason: `${cwd} is not a git checkout (${git.stderr.toString().trim().split('\n')[0]})` };
+  // Outside a checkout git exits before it reads its input, so writing it may fail (EPIPE): the exit status
+  // and git's own words say more than that error.
+  if (git.status !== null && git.status !== 0) {
+    return { available: false, reason: `${cwd} is not a git checkout (${git.stderr.toString().trim().split('\n')[0]})` };
+  }
+  if (git.error || git.status !== 0) return { available: false, reason: `git could not be run (${git.error?.message ?? `signal ${git.signal}`})` };
   return { available: true, times: parseBatch(git.stdout, wanted) };
 }
 
