@@ -1,6 +1,55 @@
-import { UsageError, type ExitCodeValue } from '../errors.js';
-import type { CommandContext } from './context.js';
+import { importDeployments } from '../db/import-deployments.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import type { ImportDefaults, ImportRead } from '../import/imported-deployment.js';
+import * as valid from '../validate.js';
+import { withStore, type CommandContext } from './context.js';
 
-export async function run(_ctx: CommandContext, ..._args: unknown[]): Promise<ExitCodeValue> {
-  throw new UsageError("'import' is not available yet", 'unsupported');
+export interface ImportOptions {
+  from?: string;
+  app?: string;
+  env?: string;
+}
+
+export interface ImportReport {
+  from: string;
+  file: string;
+  /** Deployments found in the file that shiplog can keep. */
+  read: number;
+  /** Of those, the ones new to the store; the rest were imported before. */
+  imported: number;
+  alreadyImported: number;
+  skipped: ImportRead['skipped'];
+}
+
+/**
+ * Brings another tool's history into the store, reading the source file only. The whole import is one
+ * transaction, and every record keeps its source row's identity, so importing the same file twice (or a
+ * later copy of it) adds only what is new.
+ */
+export async function run(ctx: CommandContext, file: string, options: ImportOptions): Promise<ExitCodeValue> {
+  const defaults: ImportDefaults = {
+    app: options.app === undefined ? undefined : valid.requireName(options.app, '--app'),
+    env: options.env === undefined ? undefined : valid.requireName(options.env, '--env'),
+  };
+  let read: ImportRead;
+  if (options.from === 'klepaas') read = (await import('../import/klepaas.js')).readKlepaas(file, defaults);
+  else if (options.from === 'sbkube') read = (await import('../import/sbkube.js')).readSbkube(file, defaults);
+  else throw new UsageError(`--from: '${options.from}' is not klepaas or sbkube`, 'bad_value');
+  const tool = options.from;
+  const imported = await withStore(ctx, (store) => store.write((tx) => importDeployments(tx, tool, read.deployments)));
+  const report: ImportReport = {
+    from: tool,
+    file,
+    read: read.deployments.length,
+    imported,
+    alreadyImported: read.deployments.length - imported,
+    skipped: read.skipped,
+  };
+  ctx.out.result(report, () =>
+    [
+      `imported ${report.imported} of ${report.read} deployments from ${tool} file ${file}${report.alreadyImported > 0 ? ` (${report.alreadyImported} were imported before)` : ''}`,
+      ...report.skipped.map((skip) => `skipped ${skip.count}: ${skip.reason}`),
+    ].join('\n'),
+  );
+  return ExitCode.ok;
 }

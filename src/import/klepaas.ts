@@ -1,0 +1,90 @@
+import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from './imported-deployment.js';
+import { commitSha, isoTime, SourceFile, text } from './source-file.js';
+import { UsageError } from '../errors.js';
+
+type Row = Record<string, unknown>;
+
+/** klepaas's words for a deployment's state; `running` and `pending` rows were never seen to end. */
+const statuses: Record<string, ImportedDeployment['status']> = {
+  success: 'success',
+  failed: 'failed',
+  rolled_back: 'success',
+  running: 'stale',
+  pending: 'stale',
+};
+
+/**
+ * Reads klepaas's `deployment_histories` (its columns differ between versions; each is used where present):
+ * the app is the GitHub repository's name, the environment its `environment` column or --env, the version
+ * the image tag. A run of an NCP SourceDeploy project keeps that project and run as an NCP target.
+ */
+export function readKlepaas(path: string, defaults: ImportDefaults): ImportRead {
+  const source = new SourceFile(path, 'klepaas');
+  try {
+    const columns = source.columns('deployment_histories');
+    if (!columns.has('environment') && defaults.env === undefined) {
+      throw new UsageError(`${path} records no environment for its deployments; say which with --env`, 'missing_option');
+    }
+    const rows = source.rows<Row>('select * from deployment_histories order by id');
+    const keys = new Map(rows.map((row) => [row.id, sourceKey(row)]));
+    const collected = new ImportCollector();
+    for (const row of rows) {
+      const env = text(row.environment) ?? defaults.env;
+      const app = defaults.app ?? text(row.github_repo);
+      const status = statuses[String(row.status ?? '').toLowerCase()];
+      const createdAt = isoTime(row.created_at) ?? isoTime(row.started_at);
+      if (!app || !env) {
+        collected.skip(!app ? 'no repository to name the app (pass --app)' : 'no environment (pass --env)');
+      } else if (!status) {
+        collected.skip(`a status shiplog does not know (${String(row.status)})`);
+      } else if (!createdAt) {
+        collected.skip('no creation time');
+      } else {
+        collected.keep(toImported(row, { app, env, status, createdAt }, keys));
+      }
+    }
+    return collected.result();
+  } finally {
+    source.close();
+  }
+}
+
+function toImported(
+  row: Row,
+  known: { app: string; env: string; status: ImportedDeployment['status']; createdAt: string },
+  keys: Map<unknown, string>,
+): ImportedDeployment {
+  const owner = text(row.github_owner);
+  const repo = text(row.github_repo);
+  const tag = text(row.image_tag);
+  const imageName = text(row.image_name);
+  const project = text(row.sourcedeploy_project_id);
+  const deployId = text(row.deploy_id);
+  const final = known.status !== 'stale';
+  const error = text(row.error_message);
+  return {
+    sourceKey: keys.get(row.id)!,
+    app: known.app,
+    env: known.env,
+    version: tag,
+    commitSha: commitSha(row.github_commit_sha),
+    repo: owner && repo && /^[\w.-]+\/[\w.-]+$/.test(`${owner}/${repo}`) ? `${owner}/${repo}` : null,
+    image: text(row.image_url) ?? (imageName && tag ? `${imageName}:${tag}` : imageName),
+    provider: project ? 'ncp' : 'manual',
+    target: project ? { projectId: project, ...(deployId ? { ncpDeployId: deployId } : {}) } : null,
+    status: known.status,
+    isRollback: Number(row.is_rollback ?? 0) === 1,
+    rollbackOfSource: row.rollback_from_id === null || row.rollback_from_id === undefined ? null : (keys.get(row.rollback_from_id) ?? null),
+    operator: text(row.user_id) ?? text(row.github_commit_author),
+    message: text(row.github_commit_message),
+    error: error && text(row.error_stage) ? `${text(row.error_stage)}: ${error}` : error,
+    createdAt: known.createdAt,
+    startedAt: isoTime(row.started_at) ?? isoTime(row.deployed_at) ?? known.createdAt,
+    completedAt: final ? (isoTime(row.completed_at) ?? isoTime(row.deployed_at) ?? known.createdAt) : null,
+  };
+}
+
+/** The repository, the row's id and its time together: another klepaas file reusing the id is another row. */
+function sourceKey(row: Row): string {
+  return `klepaas:${text(row.github_owner) ?? '-'}/${text(row.github_repo) ?? '-'}:${String(row.id)}:${isoTime(row.created_at) ?? isoTime(row.started_at) ?? '-'}`;
+}
