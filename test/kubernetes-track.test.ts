@@ -59,7 +59,7 @@ describe.each(storeKinds())('track on %s', (kind) => {
     await t.cluster.api.waitForWatches(1, 'prod');
     t.cluster.api.step('prod', 'web');
     t.cluster.api.step('prod', 'web');
-    await waitUntil('track has seen the second step', () => stderr().includes('1 out of 2 new replicas have been updated'));
+    await waitUntil('track has seen the second step', () => stderr().includes('1 out of 2 new replicas have been updated'), stderr);
     const lastSeen = t.cluster.api.get('prod', 'web')!.metadata.resourceVersion;
     t.cluster.api.dropWatches();
     await t.cluster.api.waitForWatches(2, 'prod');
@@ -90,7 +90,7 @@ describe.each(storeKinds())('track on %s', (kind) => {
   it('a watch that goes silent is restarted by the watchdog and the rollout is still seen to its end', async () => {
     t.cluster.api.behave('prod', 'web', 'manual');
     const [, key] = await webRollout();
-    const track = start(['track', key], { SHIPLOG_WATCH_IDLE_MS: '700' });
+    const track = start(['track', key], { SHIPLOG_WATCH_IDLE_MS: '500' });
     await t.cluster.api.waitForWatches(1, 'prod');
     t.cluster.api.silenceWatches();
     while (t.cluster.api.step('prod', 'web'));
@@ -103,11 +103,11 @@ describe.each(storeKinds())('track on %s', (kind) => {
   it('a rollout not complete within --timeout becomes timeout, exit 3', async () => {
     t.cluster.api.behave('prod', 'web', 'hold');
     const [, key] = await webRollout();
-    const { code, stderr } = await cli(['track', key, '--timeout', '2s']);
+    const { code, stderr } = await cli(['track', key, '--timeout', '1s']);
     expect(code, stderr).toBe(3);
     const record = await show(key);
     expect(record.status).toBe('timeout');
-    expect(record.error).toMatch(/^no outcome within --timeout 2s; last seen: \d out of 2 new replicas have been updated/);
+    expect(record.error).toMatch(/^no outcome within --timeout 1s; last seen: \d out of 2 new replicas have been updated/);
   });
 
   it('SIGINT stops following, leaves the deployment running for a later track, and exits 3', async () => {
@@ -154,7 +154,7 @@ describe.each(storeKinds())('track on %s', (kind) => {
     await recordRollouts(t.store.spec, t.cluster, names.map((name) => ({ app: name, env: 'prod', namespace: 'prod', name, image: `${name}:2` })));
     const followers = [start(['--verbose', 'track', '--all']), start(['--verbose', 'track', '--all'])];
     const stderrs = followers.map(stderrSoFar);
-    await waitUntil('both followers have claimed what they could', () => stderrs.every((text) => /following \d of 6 deployments/.test(text())));
+    await waitUntil('both followers have claimed what they could', () => stderrs.every((text) => /following \d of 6 deployments/.test(text())), () => stderrs.map((text) => text()).join('\n---\n'));
     for (const name of names) while (t.cluster.api.step('prod', name));
     const results = await Promise.all(followers.map((f) => f.result));
     expect(results.map((r) => r.code)).toEqual([0, 0]);
@@ -167,9 +167,9 @@ describe.each(storeKinds())('track on %s', (kind) => {
   it('track --all --follow picks up a deployment recorded after it started and stops cleanly on SIGTERM', async () => {
     const watcher = start(['--verbose', 'track', '--all', '--follow']);
     const stderr = stderrSoFar(watcher);
-    await waitUntil('the watcher has read what was recorded before it', () => stderr().includes('watching the store for newly recorded Kubernetes deployments'));
+    await waitUntil('the watcher has read what was recorded before it', () => stderr().includes('watching the store for newly recorded Kubernetes deployments'), stderr);
     const [, key] = await webRollout();
-    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: successfully rolled out'));
+    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: successfully rolled out'), stderr);
     watcher.kill('SIGTERM');
     const { code, stdout } = await watcher.result;
     expect(code).toBe(0);

@@ -85,11 +85,11 @@ export function stderrSoFar(child: ChildProcess): () => string {
   return () => text;
 }
 
-/** Polls `check` until it holds; fails the test with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/** Polls `check` until it holds; fails the test with `what` (and what `explain` says, such as a process's stderr) after `timeoutMs`. */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, explain: () => string = () => '', timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting until ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting until ${what}\n${explain()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -27,7 +27,7 @@ export async function followRollout(tracker: Tracker, cluster: KubeCluster, depl
     if (end === 'interrupted') out.progress(`interrupted: ${deployment.key} is left running; resume with 'shiplog track ${deployment.key}'`);
     return follower.outcomes.get(deployment.id) ?? tracker.get(deployment.id)?.status ?? 'running';
   } finally {
-    follower.stop();
+    await follower.stop();
     board.close();
   }
 }

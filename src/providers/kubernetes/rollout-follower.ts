@@ -56,7 +56,8 @@ export class RolloutFollower {
   /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its Deployment. */
   private readonly byDeployment = new Map<string, Set<number>>();
   private readonly settling = new Set<Promise<void>>();
-  private readonly idleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** One shared wait for idle(), however often a loop asks, settled when the follower goes idle or fails. */
+  private idleWait: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | undefined;
   private fatal: unknown;
   private fail: (error: unknown) => void = () => undefined;
 
@@ -71,7 +72,7 @@ export class RolloutFollower {
       this.fail = (error) => {
         this.fatal ??= error;
         reject(error);
-        this.wakeIdleWaiters();
+        this.wakeIdle();
       };
     });
     this.failed.catch(() => undefined);
@@ -113,10 +114,19 @@ export class RolloutFollower {
 
   /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
   idle(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.idleWaiters.push({ resolve, reject });
-      this.wakeIdleWaiters();
-    });
+    if (this.fatal !== undefined) return Promise.reject(this.fatal);
+    if (!this.busy) return Promise.resolve();
+    if (!this.idleWait) {
+      let resolve: () => void = () => undefined;
+      let reject: (error: unknown) => void = () => undefined;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      this.idleWait = { promise, resolve, reject };
+    }
+    return this.idleWait.promise;
   }
 
   /**
@@ -143,10 +153,11 @@ export class RolloutFollower {
     }
   }
 
-  /** Closes every watch. What is still followed stays as it is in the store. */
-  stop(): void {
+  /** Closes every watch and waits for outcomes already being committed. What is still followed stays as it is. */
+  async stop(): Promise<void> {
     for (const watch of this.watches.values()) void watch.then((w) => w.stop(), () => undefined);
     this.watches.clear();
+    await Promise.all(this.settling);
   }
 
   private watchFor(key: string, cluster: KubeCluster, namespace: string): Promise<NamespaceWatch> {
@@ -191,7 +202,7 @@ export class RolloutFollower {
     this.settling.add(settled);
     void settled.finally(() => {
       this.settling.delete(settled);
-      this.wakeIdleWaiters();
+      this.wakeIdle();
     });
   }
 
@@ -210,15 +221,14 @@ export class RolloutFollower {
   private remove(rollout: Rollout): void {
     this.rollouts.delete(rollout.id);
     this.byDeployment.get(rollout.watchKey + rollout.name)?.delete(rollout.id);
-    this.wakeIdleWaiters();
+    this.wakeIdle();
   }
 
-  private wakeIdleWaiters(): void {
-    if (this.fatal === undefined && (this.rollouts.size > 0 || this.settling.size > 0)) return;
-    for (const waiter of this.idleWaiters.splice(0)) {
-      if (this.fatal === undefined) waiter.resolve();
-      else waiter.reject(this.fatal);
-    }
+  private wakeIdle(): void {
+    if (!this.idleWait || (this.fatal === undefined && this.busy)) return;
+    if (this.fatal === undefined) this.idleWait.resolve();
+    else this.idleWait.reject(this.fatal);
+    this.idleWait = undefined;
   }
 }
 

@@ -63,7 +63,8 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
     }
     const unfollowed = [...open].filter((id) => !follower.has(id));
     if (unfollowed.length === 0) return;
-    const statuses = await store.read((tx) => tx.selectFrom('deployments').select(['id', 'key', 'status']).where('id', 'in', unfollowed).execute());
+    // In id order, so that followers racing for the same leases on PostgreSQL lock rows in one order, never deadlocking.
+    const statuses = await store.read((tx) => tx.selectFrom('deployments').select(['id', 'key', 'status']).where('id', 'in', unfollowed).orderBy('id').execute());
     const claimable: DeploymentRef[] = [];
     for (const row of statuses) {
       const id = Number(row.id);
@@ -98,7 +99,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
     if (end === 'deadline') await follower.expire(request.limit === undefined ? 'the time limit' : `--timeout ${request.limit}`);
     return { ids, end };
   } finally {
-    follower.stop();
+    await follower.stop();
     board.close();
     await tracker.release();
   }
