@@ -165,13 +165,16 @@ function printFigures(figures: Figure[]): void {
     ];
   });
   printTable(header, lines, new Set([2, 3, 4, 5, 8, 9, 10]));
+  if (loadavg()[0]! > availableParallelism()) {
+    console.log(`the machine is busy (${describeLoad()}): wall ratios swing by ±0.3 from run to run under such load; the cpu ratio holds steadier`);
+  }
   const bareRss = optionalMedian(figures.flatMap((figure) => figure.baseline.map((cost) => cost.peakRssMiB)));
   if (bareRss !== undefined) console.log(`node -e 0 peaks at ${bareRss.toFixed(0)} MiB; cpu and RSS come from GNU time (cpu in 10 ms steps)`);
   else console.log('cpu and RSS left out: no /usr/bin/time on this machine');
-  for (const figure of figures.filter((f) => f.command === 'shiplog history --limit 20')) {
-    const ms = median(figure.subject.map((cost) => cost.wallMs));
-    console.log(`history at 100k on ${figure.store}: ${ms.toFixed(0)} ms against ~${pythonHistoryMs} ms for the Python tool (${(pythonHistoryMs / ms).toFixed(1)}× faster)`);
-  }
+  const histories = figures.filter((f) => f.command === 'shiplog history --limit 20');
+  const described = histories.map((f) => `${f.store} ${median(f.subject.map((cost) => cost.wallMs)).toFixed(0)} ms`);
+  // The Python figure comes from an idle machine; on a busy one every figure here is stretched, the ratios less so.
+  console.log(`history at 100k: ${described.join(', ')}; the Python tool it replaces: ~${pythonHistoryMs} ms on an idle machine (${describeLoad()})`);
 }
 
 function optionalMedian(values: (number | undefined)[]): number | undefined {
