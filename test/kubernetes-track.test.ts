@@ -100,6 +100,20 @@ describe.each(storeKinds())('track on %s', (kind) => {
     expect((await show(key)).status).toBe('success');
   });
 
+  it('a watch that keeps failing is retried with growing waits, not hammered, and the rollout is still seen to its end', async () => {
+    t.cluster.api.behave('prod', 'web', 'manual');
+    const [, key] = await webRollout();
+    t.cluster.api.failNextWatches(4);
+    const track = start(['track', key]);
+    await t.cluster.api.waitForWatches(5, 'prod');
+    while (t.cluster.api.step('prod', 'web'));
+    expect((await track.result).code).toBe(0);
+    // Waits of 50, 100, 200 and 200 ms (SHIPLOG_WATCH_BACKOFF_MS=50, cap 200), each less 20% at most for jitter.
+    const [first, , , , fifth] = t.cluster.api.watchRequests('prod').map((r) => r.at);
+    expect(fifth! - first!).toBeGreaterThanOrEqual(0.8 * (50 + 100 + 200 + 200));
+    expect((await show(key)).status).toBe('success');
+  });
+
   it('a rollout not complete within --timeout becomes timeout, exit 3', async () => {
     t.cluster.api.behave('prod', 'web', 'hold');
     const [, key] = await webRollout();
