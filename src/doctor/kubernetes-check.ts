@@ -20,10 +20,10 @@ export function kubernetesConfigured(env: NodeJS.ProcessEnv, choice: KubernetesC
  * answer but 401 and 403 means the server is reachable and took the credentials.
  */
 export async function checkKubernetes(env: NodeJS.ProcessEnv, choice: KubernetesChoice): Promise<Check[]> {
-  const [{ loadKubeAccess }, { describeApiFailure, httpStatusOf }, { VersionApi }] = await Promise.all([
+  const [{ loadKubeAccess }, { describeApiFailure, httpStatusOf }, { readServerVersion }] = await Promise.all([
     import('../providers/kubernetes/kubeconfig.js'),
     import('../providers/kubernetes/api-failure.js'),
-    import('@kubernetes/client-node'),
+    import('../providers/kubernetes/server-version.js'),
   ]);
   let access;
   try {
@@ -35,12 +35,12 @@ export async function checkKubernetes(env: NodeJS.ProcessEnv, choice: Kubernetes
   const checks = [ok('kubernetes context', `'${access.context}' at ${access.server}`)];
   let timer: NodeJS.Timeout | undefined;
   try {
-    const answered = access.config.makeApiClient(VersionApi).getCode();
+    const answered = readServerVersion(access);
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })), versionTimeoutMs);
     });
     const version = await Promise.race([answered, timedOut]);
-    return [...checks, ok('kubernetes api', `reachable, Kubernetes ${version.gitVersion}`)];
+    return [...checks, ok('kubernetes api', `reachable, Kubernetes ${version}`)];
   } catch (error) {
     const status = httpStatusOf(error);
     if (status !== undefined && status !== 401 && status !== 403) return [...checks, ok('kubernetes api', `reachable (it answered HTTP ${status} for /version)`)];
