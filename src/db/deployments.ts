@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
 import { NotFoundError } from '../errors.js';
 import { activeStatuses, type Status } from '../lifecycle.js';
@@ -71,6 +71,9 @@ export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<
   return rows.map(toDeployment);
 }
 
+/** Active and unresolved: what `status` lists as still open, and what the deployments_unsettled index holds. */
+const unsettledStatuses = ['pending', 'running', 'timeout', 'stale'] as const;
+
 /** The refs of deployments still to be followed (active or unresolved) of the given providers. */
 export async function listOpenRefs(q: Queryable, providers: readonly string[], statuses: readonly Status[]): Promise<DeploymentRef[]> {
   const rows = await q
@@ -78,6 +81,8 @@ export async function listOpenRefs(q: Queryable, providers: readonly string[], s
     .select(['id', 'key'])
     .where('provider', 'in', providers as DeploymentsTable['provider'][])
     .where('status', 'in', statuses)
+    // The partial index's own condition, spelled out in literals, so SQLite uses it instead of reading every record.
+    .where('status', 'in', unsettledStatuses.map((status) => sql.lit(status)))
     .orderBy('id')
     .execute();
   return rows.map((row) => [Number(row.id), row.key] as const);
@@ -94,22 +99,11 @@ export interface EnvironmentState {
 
 /** What runs where: for each app and environment, its last success and what is still open. */
 export async function listEnvironmentStates(q: Queryable, filter: { app?: string; env?: string }): Promise<EnvironmentState[]> {
-  let latest = q
-    .selectFrom('deployments')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .where('status', '=', 'success')
-    .groupBy(['app', 'env']);
-  let open = q.selectFrom('deployments').selectAll().where('status', 'in', ['pending', 'running', 'timeout', 'stale']);
-  if (filter.app !== undefined) {
-    latest = latest.where('app', '=', filter.app);
-    open = open.where('app', '=', filter.app);
-  }
-  if (filter.env !== undefined) {
-    latest = latest.where('env', '=', filter.env);
-    open = open.where('env', '=', filter.env);
-  }
-  const ids = (await latest.execute()).map((row) => Number(row.id));
-  const current = ids.length === 0 ? [] : (await q.selectFrom('deployments').selectAll().where('id', 'in', ids).execute()).map(toDeployment);
+  // Literal statuses, not parameters: only then can SQLite see that the query matches the partial index's WHERE.
+  let open = q.selectFrom('deployments').selectAll().where('status', 'in', unsettledStatuses.map((status) => sql.lit(status)));
+  if (filter.app !== undefined) open = open.where('app', '=', filter.app);
+  if (filter.env !== undefined) open = open.where('env', '=', filter.env);
+  const current = await lastSuccesses(q, filter);
   const states = new Map<string, EnvironmentState>();
   const stateOf = (d: Deployment) => {
     const name = `${d.app}\u0000${d.env}`;
@@ -122,5 +116,32 @@ export async function listEnvironmentStates(q: Queryable, filter: { app?: string
     const d = toDeployment(row);
     stateOf(d).open.push(d);
   }
-  return [...states.values()].sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
+  // Code-point order, not localeCompare: its first call loads ICU's collator, ~15 ms of a status run.
+  const byCodePoint = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return [...states.values()].sort((a, b) => byCodePoint(a.app, b.app) || byCodePoint(a.env, b.env));
+}
+
+/**
+ * The last success of each app and environment. A GROUP BY reads every success (88,000 index entries at
+ * 100,000 records); this walks the (app, env, created_at) index from one pair to the next and probes each
+ * pair's newest success: a few hundred index lookups, however long the history, and one statement.
+ */
+async function lastSuccesses(q: Queryable, filter: { app?: string; env?: string }): Promise<Deployment[]> {
+  const { rows } = await sql<Selectable<DeploymentsTable>>`
+    with recursive apps(app) as (
+      select min(app) from deployments
+      union all
+      select (select min(app) from deployments where app > apps.app) from apps where app is not null
+    ), pairs(app, env) as (
+      select app, (select min(env) from deployments d where d.app = apps.app) from apps where app is not null
+      union all
+      select app, (select min(env) from deployments d where d.app = pairs.app and d.env > pairs.env) from pairs where env is not null
+    )
+    select * from deployments where id in (
+      select (select max(id) from deployments d where d.app = pairs.app and d.env = pairs.env and d.status = 'success')
+      from pairs
+      where env is not null
+        ${filter.app === undefined ? sql`` : sql`and app = ${filter.app}`}
+        ${filter.env === undefined ? sql`` : sql`and env = ${filter.env}`})`.execute(q);
+  return rows.map(toDeployment);
 }

@@ -72,6 +72,14 @@ export const migrations: readonly Migration[] = [
       await sql`create index deployments_rolled_back_by on deployments (rolled_back_by)`.execute(tx);
     },
   },
+  {
+    // status lists what is still open; without an index that SQLite can match it reads every record.
+    name: '003_unsettled_index',
+    async up(tx) {
+      await sql`create index deployments_unsettled on deployments (status)
+        where status in ('pending','running','timeout','stale')`.execute(tx);
+    },
+  },
 ];
 
 /**
