@@ -3,7 +3,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/commands/doctor.js';
+import { sql } from 'kysely';
 import { migrations } from '../src/db/migrations.js';
+import { openStore } from '../src/db/store.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { ago, insertHistory, minutes } from './support/history-rows.js';
 import { execSql } from './support/snapshot.js';
@@ -38,14 +40,18 @@ describe.each(storeKinds())('doctor on %s', (kind) => {
   });
 
   it('finds the schema an older shiplog left, and --fix migrates it', async () => {
-    await runCli(['--db', store.spec, 'history']);
-    await execSql(store, `delete from shiplog_migrations where name = ?`, [latest]);
-    await execSql(store, 'drop index deployments_rollback_of');
-    await execSql(store, 'drop index deployments_rolled_back_by');
+    const [first, ...later] = migrations;
+    const old = await openStore(store.spec, { migrate: false });
+    await old.write(async (tx) => {
+      await sql`create table shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);
+      await first!.up(tx, old.dialect);
+      await tx.insertInto('shiplog_migrations').values({ name: first!.name, applied_at: new Date().toISOString() }).execute();
+    });
+    await old.close();
 
     const { result, json } = await doctor();
     expect(result.code).toBe(0);
-    expect(line(json, 'schema')).toMatchObject({ status: 'warn', message: expect.stringContaining(`needs migration: ${latest}`) });
+    expect(line(json, 'schema')).toMatchObject({ status: 'warn', message: expect.stringContaining(`needs migration: ${later.map((m) => m.name).join(', ')}`) });
     expect(await appliedNames(store)).not.toContain(latest);
 
     const fixed = await doctor('--fix');
