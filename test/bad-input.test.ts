@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binPath, cliEnv, runCli, type CliResult } from './support/cli.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 import { spawnSync } from 'node:child_process';
 
 /** One line on stderr, nothing on stdout, the contract's exit code, no stack trace. */
@@ -17,7 +17,7 @@ function expectOneLineError(result: CliResult, exitCode: number, pattern: RegExp
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe.each(storeKinds())('bad input on %s', (kind) => {
+describeEachStore('bad input on %s', (kind) => {
   let store: TestStore;
   let runningKey: string;
   let finishedKey: string;

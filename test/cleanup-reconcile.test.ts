@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
@@ -6,9 +6,9 @@ import type { CleanupReport } from '../src/cleanup.js';
 import { runCliJson } from './support/cli.js';
 import { recordRollouts, storeWithCluster, waitUntil } from './support/kubernetes.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('cleanup --reconcile of NCP deployments on %s', (kind) => {
+describeEachStore('cleanup --reconcile of NCP deployments on %s', (kind) => {
   const fake = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
   let store: TestStore;
   beforeAll(() => fake.start());
@@ -59,7 +59,7 @@ describe.each(storeKinds())('cleanup --reconcile of NCP deployments on %s', (kin
   });
 });
 
-describe.each(storeKinds())('cleanup --reconcile of Kubernetes deployments on %s', (kind) => {
+describeEachStore('cleanup --reconcile of Kubernetes deployments on %s', (kind) => {
   const t = storeWithCluster(kind);
 
   it('reads each rollout as track would, and only for the generation the deployment produced', async () => {

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CleanupReport } from '../src/cleanup.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { execSql } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 const records = 100_000;
 const duplicates = 10_000;
@@ -41,7 +41,7 @@ function seedStatements(kind: TestStore['kind']): string[] {
   ];
 }
 
-describe.each(storeKinds())('cleanup at scale on %s', (kind) => {
+describeEachStore('cleanup at scale on %s', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

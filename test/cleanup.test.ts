@@ -1,14 +1,14 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CleanupReport } from '../src/cleanup.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { ago, days, insertHistory, linkRollback, minutes } from './support/history-rows.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('cleanup on %s', (kind) => {
+describeEachStore('cleanup on %s', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { EnvironmentState } from '../src/db/deployments.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('finish, history, show and status on %s', (kind) => {
+describeEachStore('finish, history, show and status on %s', (kind) => {
   let store: TestStore;
   const cli = (args: string[]) => runCli(['--db', store.spec, ...args]);
   const cliJson = <T = DeploymentJson>(args: string[]) => runCliJson<T>(['--db', store.spec, ...args]);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('deploy on %s', (kind) => {
+describeEachStore('deploy on %s', (kind) => {
   let store: TestStore;
   const cli = (args: string[], env?: NodeJS.ProcessEnv) => runCli(['--db', store.spec, ...args], { env });
   const cliJson = <T = DeploymentJson>(args: string[], env?: NodeJS.ProcessEnv) => runCliJson<T>(['--db', store.spec, ...args], { env });

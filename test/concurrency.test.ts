@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { cliEnv, runCli, runCliJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 const worker = fileURLToPath(new URL('./support/cycle-worker.mjs', import.meta.url));
 
@@ -29,7 +29,7 @@ function runWorker(db: string, app: string, cycles: number): Promise<{ ok: numbe
 
 const load = { sqlite: { processes: 8, cycles: 50 }, postgres: { processes: 16, cycles: 50 } };
 
-describe.each(storeKinds())('many processes on one %s store', (kind) => {
+describeEachStore('many processes on one %s store', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

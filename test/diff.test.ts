@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { DeploymentDiff } from '../src/deployment-diff.js';
 import { runCli, runCliJson } from './support/cli.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('diff on %s', (kind) => {
+describeEachStore('diff on %s', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

@@ -1,7 +1,7 @@
 import { existsSync, openSync, writeSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/commands/doctor.js';
 import { sql } from 'kysely';
 import { migrations } from '../src/db/migrations.js';
@@ -9,11 +9,11 @@ import { openStore } from '../src/db/store.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { ago, insertHistory, minutes } from './support/history-rows.js';
 import { execSql } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 const latest = migrations.at(-1)!.name;
 
-describe.each(storeKinds())('doctor on %s', (kind) => {
+describeEachStore('doctor on %s', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

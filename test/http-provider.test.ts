@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Step } from '../fixtures/http-status-loopback.js';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv, quickPolling } from '../fixtures/ncp-cli-env.js';
@@ -6,11 +6,11 @@ import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 const token = 'tok-7d1e-for-http-tests';
 
-describe.each(storeKinds())('deploy --status-url and poll on %s', (kind) => {
+describeEachStore('deploy --status-url and poll on %s', (kind) => {
   const fake = new HttpStatusFake({ statusField: 'deploy.state', requireHeaders: { authorization: `Bearer ${token}` } });
   const open = new HttpStatusFake();
   let store: TestStore;

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ImportReport } from '../src/commands/import.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 /** A klepaas database as its later versions left it: an environment column and rollback links. */
 function klepaasFile(dir: string): string {
@@ -58,7 +58,7 @@ function sbkubeFile(dir: string): string {
 
 const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-describe.each(storeKinds())('import on %s', (kind) => {
+describeEachStore('import on %s', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { writeKubeconfig } from '../fixtures/kube-config.js';
 import { runCli, runCliJson, startCli, type CliResult, type DeploymentJson } from './support/cli.js';
 import { storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
-import { storeKinds } from './support/stores.js';
+import { describeEachStore } from './support/stores.js';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -17,7 +17,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.each(storeKinds())('deploy --k8s on %s', (kind) => {
+describeEachStore('deploy --k8s on %s', (kind) => {
   const t = storeWithCluster(kind);
 
   const deployArgs = (...rest: string[]) => ['--db', t.store.spec, 'deploy', '--app', 'web', '--env', 'prod', ...rest];

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { recordRollouts, stderrSoFar, storeWithCluster, waitUntil } from './support/kubernetes.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { storeKinds } from './support/stores.js';
+import { describeEachStore } from './support/stores.js';
 
-describe.each(storeKinds())('track on %s', (kind) => {
+describeEachStore('track on %s', (kind) => {
   const t = storeWithCluster(kind);
 
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['--db', t.store.spec, ...args], { env: { ...t.cluster.env, ...env } });

@@ -1,15 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Step } from '../fixtures/http-status-loopback.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
 import { runCli, runCliJson, startCli } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { storeKinds } from './support/stores.js';
+import { describeEachStore } from './support/stores.js';
 
 const ncp = (scenario: string) => ['--ncp-project', '10', '--ncp-stage', '20', '--ncp-scenario', scenario];
 
-describe.each(storeKinds())('deploy --ncp-* on %s', (kind) => {
+describeEachStore('deploy --ncp-* on %s', (kind) => {
   const suite = ncpSuite(kind);
   const { fake } = suite;
   const deploy = (scenario: string, ...more: string[]) => ['--db', suite.store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--version', '1.4.0', ...ncp(scenario), ...more];

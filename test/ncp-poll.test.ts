@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Step } from '../fixtures/http-status-loopback.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments, type SeededDeployment } from '../fixtures/ncp-seed.js';
@@ -6,9 +6,9 @@ import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { storeKinds } from './support/stores.js';
+import { describeEachStore } from './support/stores.js';
 
-describe.each(storeKinds())('poll of NCP deployments on %s', (kind) => {
+describeEachStore('poll of NCP deployments on %s', (kind) => {
   const suite = ncpSuite(kind);
   const { fake } = suite;
 

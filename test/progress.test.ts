@@ -6,7 +6,7 @@ import { ncpSuite } from '../fixtures/ncp-suite.js';
 import { ProgressBoard } from '../src/progress.js';
 import { binPath, cliEnv } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { storeKinds } from './support/stores.js';
+import { describeEachStore } from './support/stores.js';
 
 /** A stand-in for stderr that keeps what is written. */
 function terminal(isTTY: boolean, rows = 24, columns = 80) {
@@ -95,7 +95,7 @@ describe('the progress board on a terminal', () => {
   });
 });
 
-describe.each(storeKinds())('poll on a terminal, on %s', (kind) => {
+describeEachStore('poll on a terminal, on %s', (kind) => {
   const suite = ncpSuite(kind);
 
   it('shows a spinner line with the remote status, then the outcome', async () => {

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('rollback of an NCP deployment on %s', (kind) => {
+describeEachStore('rollback of an NCP deployment on %s', (kind) => {
   const fake = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
   let store: TestStore;
   beforeAll(() => fake.start());
@@ -57,7 +57,7 @@ describe.each(storeKinds())('rollback of an NCP deployment on %s', (kind) => {
   });
 });
 
-describe.each(storeKinds())('rollback of a Kubernetes deployment on %s', (kind) => {
+describeEachStore('rollback of a Kubernetes deployment on %s', (kind) => {
   const t = storeWithCluster(kind);
   const deploy = (...rest: string[]) => runCli(['--db', t.store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--k8s', 'prod/web', ...rest, '--wait'], { env: t.cluster.env });
 

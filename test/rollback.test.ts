@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { RollbackPreview } from '../src/commands/rollback.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { ago, insertHistory, minutes } from './support/history-rows.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
-describe.each(storeKinds())('rollback on %s', (kind) => {
+describeEachStore('rollback on %s', (kind) => {
   let store: TestStore;
   beforeEach(async () => {
     store = await createTestStore(kind);

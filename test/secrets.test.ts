@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 /** Every secret of this test carries this mark, so one search finds any of them anywhere. */
 const mark = 'ShIpLoG-SeCrEt-5f1c';
@@ -15,7 +15,7 @@ const secretKey = `${mark}-secret`;
 const token = `${mark}-token`;
 const literal = `${mark}-literal`;
 
-describe.each(storeKinds())('secrets on %s', (kind) => {
+describeEachStore('secrets on %s', (kind) => {
   const ncp = new NcpSourceDeployFake({ accessKey, secretKey });
   const http = new HttpStatusFake({ requireHeaders: { authorization: `Bearer ${token}` } });
   let store: TestStore;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { insertDeployment } from '../src/db/deployments.js';
 import { migrations } from '../src/db/migrations.js';
 import { openStore, type Store } from '../src/db/store.js';
@@ -8,7 +8,7 @@ import { newDeploymentKey } from '../src/ids.js';
 import { recordDeployment } from '../src/record.js';
 import { Tracker } from '../src/tracker.js';
 import { execSql, snapshot } from './support/snapshot.js';
-import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 const row = (app: string, env: string, status: 'pending' | 'running' | 'success', idempotencyKey: string | null = null) => ({
   key: newDeploymentKey(),
@@ -36,7 +36,7 @@ const row = (app: string, env: string, status: 'pending' | 'running' | 'success'
   heartbeat_at: null,
 });
 
-describe.each(storeKinds())('the store on %s', (kind) => {
+describeEachStore('the store on %s', (kind) => {
   let test: TestStore;
   let store: Store;
   let closed = false;

@@ -2,13 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { describe, inject } from 'vitest';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
-/** The store kinds this run tests: both, or only SQLite when no PostgreSQL could be had (said loudly at setup). */
+/** The store kinds this run can test: both, or only SQLite when no PostgreSQL could be had (said loudly at setup). */
 export function storeKinds(): StoreKind[] {
   return inject('postgresUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/**
+ * Declares the suite once per store, `%s` in the title naming it. Without a PostgreSQL server the PostgreSQL
+ * suite is still declared but skipped, so the run lists by name every test it did not run.
+ */
+export function describeEachStore(title: string, body: (kind: StoreKind) => void): void {
+  const available = storeKinds();
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    describe.skipIf(!available.includes(kind))(title.replace('%s', kind), () => body(kind));
+  }
 }
 
 export interface TestStore {
