@@ -1,13 +1,12 @@
 import type { CommandContext } from './commands/context.js';
 import { getDeployment } from './db/deployments.js';
 import type { Store } from './db/store.js';
-import type { Deployment } from './deployment.js';
-import { formatDuration } from './duration.js';
 import { ExitCode, exitCodeForStatus, ShiplogError, type ExitCodeValue } from './errors.js';
 import type { Status } from './lifecycle.js';
 import type { DeployPlan } from './providers/provider.js';
 import { recordDeployment, type NewDeployment } from './record.js';
 import { Tracker } from './tracker.js';
+import { outcomeLine } from './format.js';
 
 /** What the command line says about a deployment; the plan adds the provider's part. */
 export type DeploymentRequest = Omit<NewDeployment, 'provider' | 'target' | 'status' | 'source'>;
@@ -81,12 +80,7 @@ async function startAndFollow(
 /** Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary line. */
 async function show(ctx: CommandContext, store: Store, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
   const deployment = await store.read((tx) => getDeployment(tx, String(id)));
-  ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : summaryLine(ctx, deployment)));
+  ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : outcomeLine(ctx.out, deployment)));
   return exitCode;
 }
 
-function summaryLine(ctx: CommandContext, d: Deployment): string {
-  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
-  const version = d.version ?? d.image ?? d.commitSha ?? '';
-  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n${d.error}` : ''}`;
-}

@@ -78,3 +78,14 @@ export function deploymentDetails(out: Output, d: Deployment, events: Deployment
   }
   return lines.join('\n');
 }
+
+/**
+ * One line that says how a followed deployment ended (`dep_… web 1.4.0 -> prod: success in 42s`), with its
+ * error on the next lines when it did not succeed: what deploy, track and poll print for humans.
+ */
+export function outcomeLine(out: Output, d: Deployment): string {
+  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
+  const what = [d.key, d.app, d.version ?? d.image ?? d.commitSha].filter(Boolean).join(' ');
+  const error = d.error && d.status !== 'success' ? `\n  ${d.error.replace(/\n/g, '\n  ')}` : '';
+  return `${what} -> ${d.env}: ${out.status(d.status)}${took}${error}`;
+}

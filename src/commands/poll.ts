@@ -14,6 +14,7 @@ import { ProgressBoard } from '../progress.js';
 import { leaseTtlMs, Tracker } from '../tracker.js';
 import { worstExitCode } from '../worst-outcome.js';
 import { withStore, type CommandContext } from './context.js';
+import { outcomeLine } from '../format.js';
 
 export interface PollCommandOptions extends PollOptions {
   all?: boolean;
@@ -66,7 +67,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
       ctx.out.progress(`stopped before ${keys.length} deployment(s) ended; they stay as they are: resume with 'shiplog poll ${keys.join(' ')}'`);
     }
     // One named deployment prints as an object, as `track` does; more, or --all, as a list.
-    ctx.out.result(refs.length === 1 ? records[0] : records, () => records.map((d) => summaryLine(ctx, d)).join('\n'));
+    ctx.out.result(refs.length === 1 ? records[0] : records, () => records.map((d) => outcomeLine(ctx.out, d)).join('\n'));
     return worstExitCode(codes.values());
   });
 }
@@ -112,8 +113,3 @@ async function openPolledDeployments(tx: Transaction<Database>): Promise<Deploym
   return Promise.all(refs.map(([id]) => getDeployment(tx, String(id))));
 }
 
-function summaryLine(ctx: CommandContext, d: Deployment): string {
-  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
-  const what = [d.key, d.app, d.version ?? d.commitSha].filter(Boolean).join(' ');
-  return `${what} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n  ${d.error}` : ''}`;
-}

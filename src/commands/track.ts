@@ -1,10 +1,11 @@
 import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Deployment } from '../deployment.js';
-import { formatDuration, parseDuration } from '../duration.js';
+import { parseDuration } from '../duration.js';
 import { exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
 import { isActive, isFinal } from '../lifecycle.js';
 import { worstExitCode } from '../worst-outcome.js';
 import { withStore, type CommandContext } from './context.js';
+import { outcomeLine } from '../format.js';
 
 export interface TrackOptions {
   all?: boolean;
@@ -54,7 +55,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
       ctx.out.progress(`interrupted: ${unresolved.length} deployment${unresolved.length === 1 ? ' is' : 's are'} left running; resume with '${resume}'`);
     }
     if (options.all && tracked.length === 0) ctx.out.progress('no active Kubernetes deployments to track');
-    ctx.out.result(tracked, () => tracked.map((d) => summaryLine(ctx, d)).join('\n'));
+    ctx.out.result(tracked, () => tracked.map((d) => outcomeLine(ctx.out, d)).join('\n'));
     if (options.follow && end === 'interrupted') return 0;
     return worstExitCode(tracked.map((d) => exitCodeForStatus(d.status)));
   });
@@ -73,8 +74,3 @@ function kubernetesOnly(deployments: Deployment[]): Deployment[] {
   return [...unique.values()];
 }
 
-function summaryLine(ctx: CommandContext, d: Deployment): string {
-  const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
-  const version = d.version ?? d.image ?? d.commitSha ?? '';
-  return `${d.key} ${d.app} ${version} -> ${d.env}: ${ctx.out.status(d.status)}${took}${d.error && d.status !== 'success' ? `\n${d.error}` : ''}`;
-}
