@@ -9,7 +9,7 @@ import { applyTransition } from './db/transition.js';
 import { formatDuration } from './duration.js';
 import { unresolvedStatuses, type EventSource, type Status } from './lifecycle.js';
 import { askProviders, type Reconciled } from './reconcile.js';
-import { leaseTtlMs } from './tracker.js';
+import { leaseExpiredBefore } from './tracker.js';
 
 export interface CleanupRequest {
   duplicates: { windowMs: number } | null;
@@ -58,11 +58,11 @@ interface Pass {
  */
 export async function cleanup(store: Store, request: CleanupRequest, now = new Date()): Promise<CleanupReport> {
   const backupPath = request.apply && store.dialect.kind === 'sqlite' ? checkBackupPath(request.backupPath ?? defaultBackupPath(store.location, now)) : null;
-  const leaseExpiredBefore = new Date(now.getTime() - leaseTtlMs).toISOString();
+  const leaseCutoff = leaseExpiredBefore(now.getTime());
   const answers = request.stale?.reconcile
-    ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseExpiredBefore, now))))
+    ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseCutoff, now))))
     : new Map<number, Reconciled>();
-  const pass: Pass = { kind: store.dialect.kind, request, answers, now, leaseExpiredBefore };
+  const pass: Pass = { kind: store.dialect.kind, request, answers, now, leaseExpiredBefore: leaseCutoff };
   const report: CleanupReport = { applied: request.apply, backup: null, notes: [], duplicates: null, stale: null, prune: null };
   if (store.dialect.kind === 'postgres' && request.backupPath !== null) {
     report.notes.push('--backup applies to SQLite stores only; back up PostgreSQL with pg_dump');

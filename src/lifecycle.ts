@@ -11,6 +11,8 @@ export type Status = (typeof statuses)[number];
 export const finalStatuses: readonly Status[] = ['success', 'failed', 'cancelled'];
 export const activeStatuses: readonly Status[] = ['pending', 'running'];
 export const unresolvedStatuses: readonly Status[] = ['timeout', 'stale'];
+/** Not final yet: active or unresolved, what a follower may still settle. */
+export const unsettledStatuses: readonly Status[] = [...activeStatuses, ...unresolvedStatuses];
 
 /** Where the change came from, as the contract names it. */
 export type EventSource = 'cli' | 'command' | 'watch' | 'poll' | 'reconcile' | 'cleanup';

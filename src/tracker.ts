@@ -7,12 +7,17 @@ import type { DeploymentsTable } from './db/schema.js';
 import type { Store } from './db/store.js';
 import { applyTransition, recordNote } from './db/transition.js';
 import { parseDuration } from './duration.js';
-import { isFinal, type EventSource, type Status } from './lifecycle.js';
+import { isFinal, unsettledStatuses, type EventSource, type Status } from './lifecycle.js';
 
 /** How often a follower says it is still following. */
 export const heartbeatMs = Number(process.env.SHIPLOG_HEARTBEAT_MS ?? 5_000);
 /** A lease whose heartbeat is older than this belongs to a follower that is gone. */
 export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseDuration(process.env.SHIPLOG_LEASE_TTL, 'SHIPLOG_LEASE_TTL') : 30_000;
+
+/** ISO-8601 UTC instant before which a lease's heartbeat means its follower is gone. */
+export function leaseExpiredBefore(now = Date.now()): string {
+  return new Date(now - leaseTtlMs).toISOString();
+}
 
 export interface Outcome {
   to: Status;
@@ -57,7 +62,7 @@ export class Tracker {
     const fresh = refs.filter(([id]) => !this.followed.has(id));
     if (fresh.length === 0) return [];
     const now = new Date();
-    const expired = new Date(now.getTime() - leaseTtlMs).toISOString();
+    const expired = leaseExpiredBefore(now.getTime());
     const claimed = await this.store.write(async (tx) => {
       const rows = [];
       for (const [id] of fresh) {
@@ -65,7 +70,7 @@ export class Tracker {
           .updateTable('deployments')
           .set({ lease_owner: this.owner, heartbeat_at: now.toISOString() })
           .where('id', '=', id)
-          .where('status', 'in', ['pending', 'running', 'timeout', 'stale'])
+          .where('status', 'in', unsettledStatuses)
           .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', this.owner), eb('heartbeat_at', '<', expired)]))
           .returningAll()
           .executeTakeFirst();

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { toDeployment, type Deployment } from '../deployment.js';
-import { activeStatuses, unresolvedStatuses, type Status } from '../lifecycle.js';
+import type { Status } from '../lifecycle.js';
+import { unsettledIndexTerm } from './deployments.js';
 import type { Queryable } from './store.js';
 
 /** A deployment nobody follows any more: its follower is gone, or it never had one. */
@@ -24,8 +24,7 @@ export async function findAbandoned(q: Queryable, filter: AbandonedFilter): Prom
     .selectFrom('deployments')
     .selectAll()
     .where('status', 'in', filter.statuses)
-    // The partial index deployments_unsettled's own condition, in literals, so SQLite reads only open records.
-    .where('status', 'in', [...activeStatuses, ...unresolvedStatuses].map((status) => sql.lit(status)))
+    .where('status', 'in', unsettledIndexTerm)
     .where((eb) => eb(eb.fn.coalesce('started_at', 'created_at'), '<', filter.startedBefore))
     .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', filter.leaseExpiredBefore)]))
     .orderBy('id')

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
 import { NotFoundError } from '../errors.js';
-import { activeStatuses, type Status } from '../lifecycle.js';
+import { activeStatuses, unsettledStatuses, type Status } from '../lifecycle.js';
 import type { DeploymentsTable } from './schema.js';
 import type { Queryable } from './store.js';
 
@@ -71,8 +71,11 @@ export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<
   return rows.map(toDeployment);
 }
 
-/** Active and unresolved: what `status` lists as still open, and what the deployments_unsettled index holds. */
-const unsettledStatuses = ['pending', 'running', 'timeout', 'stale'] as const;
+/**
+ * The condition of the partial indexes on open records, in literals: with bound parameters SQLite cannot see
+ * that a query matches an index's WHERE and reads every record instead. Add it beside any narrower status filter.
+ */
+export const unsettledIndexTerm = unsettledStatuses.map((status) => sql.lit(status));
 
 /** The refs of deployments still to be followed (active or unresolved) of the given providers. */
 export async function listOpenRefs(q: Queryable, providers: readonly string[], statuses: readonly Status[]): Promise<DeploymentRef[]> {
@@ -81,8 +84,7 @@ export async function listOpenRefs(q: Queryable, providers: readonly string[], s
     .select(['id', 'key'])
     .where('provider', 'in', providers as DeploymentsTable['provider'][])
     .where('status', 'in', statuses)
-    // The partial index's own condition, spelled out in literals, so SQLite uses it instead of reading every record.
-    .where('status', 'in', unsettledStatuses.map((status) => sql.lit(status)))
+    .where('status', 'in', unsettledIndexTerm)
     .orderBy('id')
     .execute();
   return rows.map((row) => [Number(row.id), row.key] as const);
@@ -99,8 +101,7 @@ export interface EnvironmentState {
 
 /** What runs where: for each app and environment, its last success and what is still open. */
 export async function listEnvironmentStates(q: Queryable, filter: { app?: string; env?: string }): Promise<EnvironmentState[]> {
-  // Literal statuses, not parameters: only then can SQLite see that the query matches the partial index's WHERE.
-  let open = q.selectFrom('deployments').selectAll().where('status', 'in', unsettledStatuses.map((status) => sql.lit(status)));
+  let open = q.selectFrom('deployments').selectAll().where('status', 'in', unsettledIndexTerm);
   if (filter.app !== undefined) open = open.where('app', '=', filter.app);
   if (filter.env !== undefined) open = open.where('env', '=', filter.env);
   const current = await lastSuccesses(q, filter);

@@ -7,7 +7,7 @@ import { appliedMigrations, migrations } from '../db/migrations.js';
 import { openStore, type Store } from '../db/store.js';
 import { EnvironmentError } from '../errors.js';
 import { unresolvedStatuses } from '../lifecycle.js';
-import { leaseTtlMs } from '../tracker.js';
+import { leaseExpiredBefore } from '../tracker.js';
 import { fail, ok, warn, type Check } from './check.js';
 
 /** Above this size a full integrity check reads for too long; quick_check skips the index cross-checks. */
@@ -144,10 +144,10 @@ async function checkIntegrity(store: Store, path: string): Promise<Check> {
 
 async function checkRecords(store: Store): Promise<Check[]> {
   const now = Date.now();
-  const leaseExpiredBefore = new Date(now - leaseTtlMs).toISOString();
+  const leaseCutoff = leaseExpiredBefore(now);
   const { groups, abandoned, unresolved } = await store.read(async (tx) => ({
-    groups: await findDuplicates(tx, store.dialect.kind, duplicateWindowMs, leaseExpiredBefore),
-    abandoned: await findAbandoned(tx, { statuses: ['running'], startedBefore: new Date(now - abandonedAfterMs).toISOString(), leaseExpiredBefore }),
+    groups: await findDuplicates(tx, store.dialect.kind, duplicateWindowMs, leaseCutoff),
+    abandoned: await findAbandoned(tx, { statuses: ['running'], startedBefore: new Date(now - abandonedAfterMs).toISOString(), leaseExpiredBefore: leaseCutoff }),
     unresolved: Number(
       (await tx.selectFrom('deployments').select((eb) => eb.fn.countAll().as('count')).where('status', 'in', unresolvedStatuses).executeTakeFirstOrThrow()).count,
     ),
