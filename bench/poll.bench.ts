@@ -3,8 +3,7 @@
 // `success`. It reports requests per deployment (5 is the least possible), the peak of requests in flight (the
 // fake counts them) and the CLI's peak RSS, each against polling a single deployment the same way in the same
 // run. `npm run bench -- poll`.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,9 +13,9 @@ import { fakeAccessKey, fakeSecretKey } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { cliEnv } from '../test/support/cli.js';
+import { run } from './support/cli-runs.js';
 
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
-const gnuTime = '/usr/bin/time';
 const deployments = 500;
 const concurrency = 8;
 const steps: Step[] = [{ status: 'inprogress', times: 4 }, { status: 'success' }];
@@ -43,7 +42,7 @@ async function measure(count: number): Promise<PollRun> {
     const args = [cliPath, '--db', db, '--json', 'poll', '--all', '--interval', '1s', '--timeout', '5m', '--concurrency', String(concurrency)];
     const env = cliEnv({ NCLOUD_ACCESS_KEY: fakeAccessKey, NCLOUD_SECRET_KEY: fakeSecretKey });
     const started = performance.now();
-    const { code, stdout, stderr } = await runMeasured(args, env);
+    const { code, stdout, stderr, peakRssMiB } = await run(args, env);
     const wallMs = performance.now() - started;
     if (code !== 0) throw new Error(`poll exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const records = JSON.parse(stdout) as { status: string }[];
@@ -53,32 +52,13 @@ async function measure(count: number): Promise<PollRun> {
       wallMs,
       requestsPerDeployment: reads / count,
       peakInFlight: fake.server.peakInFlight,
-      peakRssMiB: peakRss(stderr),
+      peakRssMiB,
       successes: records.filter((r) => r.status === 'success').length,
     };
   } finally {
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Runs the CLI under GNU time (for its peak RSS) without blocking, so the fake in this process keeps answering. */
-function runMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [command, argv] = existsSync(gnuTime) ? [gnuTime, ['-f', 'peak-rss-kib %M', process.execPath, ...args]] : [process.execPath, args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function peakRss(stderr: string): number | undefined {
-  const kib = /peak-rss-kib (\d+)/.exec(stderr)?.[1];
-  return kib === undefined ? undefined : Number(kib) / 1024;
 }
 
 const baseline = await measure(1);
