@@ -13,7 +13,7 @@ interface GlobalOptions {
 }
 
 /**
- * The command-line surface of ../shared/CLI.md in one place: every command and option. Each action loads its
+ * The command-line surface (docs/commands.md) in one place: every command and option. Each action loads its
  * command module only when it runs, so `--version`, `--help` and the light commands never load what they
  * do not use.
  */
