@@ -78,6 +78,8 @@ describeEachStore('rollback of an NCP deployment on %s', (kind) => {
     const runs = (await deployNcp('1.1.0')).json;
     const refused = await runCli(['--db', t.store.spec, 'deploy', '--app', 'web', '--env', 'prod', '--version', '1.2.0', ...ids], { env: ncpEnv(fake, { NCLOUD_SECRET_KEY: 'not-the-secret' }) });
     expect(refused.code).toBe(5);
+    const { json: preview } = await runCliJson<RollbackPreview>(['--db', t.store.spec, 'rollback', '--app', 'web', '--env', 'prod', '--dry-run'], { env: ncpEnv(fake) });
+    expect(preview.reason).toMatch(/^web in prod runs dep_\w+ \(1\.1\.0\) \(newer, never applied: dep_\w+ \(1\.2\.0\) failed\)/);
 
     const { result, json } = await rollbackNcp();
 

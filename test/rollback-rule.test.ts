@@ -69,7 +69,7 @@ describe('what runs now is the newest deployment whose change was applied', () =
     ['a deployment still running', dep('1', 'running'), false],
     ['a deployment still pending', dep('1', 'pending', { started: false }), false],
   ];
-  it.each(cases)('%s: %s', (_name, deployment, applied) => {
+  it.each(cases)('%s', (_name, deployment, applied) => {
     expect(changeApplied(deployment)).toBe(applied);
   });
 });
