@@ -22,30 +22,33 @@ import type { Deployment } from './deployment.js';
  * runs now.
  */
 
+/** What the rule reads of a deployment. */
+export type RollbackRecord = Pick<Deployment, 'id' | 'key' | 'status' | 'startedAt' | 'version' | 'commitSha' | 'image' | 'rolledBackBy'>;
+
 /** What the rollback should deploy: by the rule, a deployment named with `--to`, or the newest success of a version. */
-export type RollbackWanted = { kind: 'previous' } | { kind: 'deployment'; deployment: Deployment } | { kind: 'version'; version: string };
+export type RollbackWanted = { kind: 'previous' } | { kind: 'deployment'; deployment: RollbackRecord } | { kind: 'version'; version: string };
 
 /** Some of an app and environment's history, newest first; `complete` when nothing older is left out. */
 export interface RollbackHistory {
-  newestFirst: readonly Deployment[];
+  newestFirst: readonly RollbackRecord[];
   complete: boolean;
 }
 
 export type RollbackDecision =
-  | { kind: 'chosen'; current: Deployment; target: Deployment; reason: string }
+  | { kind: 'chosen'; current: RollbackRecord; target: RollbackRecord; reason: string }
   | { kind: 'refused'; code: 'nothing_to_roll_back' | 'bad_value'; message: string }
   /** The answer may lie in older history than was given. */
   | { kind: 'read further' };
 
-const settledAfterStart: readonly Deployment['status'][] = ['failed', 'cancelled', 'timeout', 'stale'];
+const settledAfterStart: readonly RollbackRecord['status'][] = ['failed', 'cancelled', 'timeout', 'stale'];
 
 /** Whether the deployment's change was applied: it succeeded, or it reached `running` before it ended otherwise. */
-export function changeApplied(d: Deployment): boolean {
+export function changeApplied(d: RollbackRecord): boolean {
   return d.status === 'success' || (d.startedAt !== null && settledAfterStart.includes(d.status));
 }
 
 /** Whether two deployments put out the same thing: the same version, commit and image. */
-export function deploysSame(a: Deployment, b: Deployment): boolean {
+export function deploysSame(a: RollbackRecord, b: RollbackRecord): boolean {
   return a.version === b.version && a.commitSha === b.commitSha && a.image === b.image;
 }
 
@@ -91,7 +94,7 @@ export function decideRollback(history: RollbackHistory, wanted: RollbackWanted,
  * A success named with `--to`: anything but what runs now. Deploying again what a failed deployment put out is a
  * retry of it, and allowed; deploying again what runs successfully would change nothing.
  */
-function chosenByName(current: Deployment, named: Deployment, option: string, runs: string, env: string): RollbackDecision {
+function chosenByName(current: RollbackRecord, named: RollbackRecord, option: string, runs: string, env: string): RollbackDecision {
   if (named.status !== 'success') {
     return { kind: 'refused', code: 'bad_value', message: `${option}: ${named.key} ended ${named.status}; only a successful deployment can be deployed again` };
   }
@@ -105,19 +108,19 @@ function chosenByName(current: Deployment, named: Deployment, option: string, ru
 }
 
 /** What runs now, and, when it did not succeed, how it ended. */
-function whatRuns(current: Deployment): string {
+function whatRuns(current: RollbackRecord): string {
   if (current.status === 'success') return described(current);
   return `${described(current)}, which ${current.status === 'failed' ? 'failed' : `ended ${current.status}`} after its change was applied`;
 }
 
 /** A deployment in a reason: its key and what it deploys. */
-export function described(d: Deployment): string {
+export function described(d: RollbackRecord): string {
   return `${d.key} (${d.version ?? d.image ?? d.commitSha?.slice(0, 7) ?? 'no version'})`;
 }
 
 const listedAtMost = 3;
 
-function listed(deployments: readonly Deployment[], why: (d: Deployment) => string = (d) => d.status): string {
+function listed(deployments: readonly RollbackRecord[], why: (d: RollbackRecord) => string = (d) => d.status): string {
   const shown = deployments.slice(0, listedAtMost).map((d) => `${described(d)} ${why(d)}`);
   const more = deployments.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');

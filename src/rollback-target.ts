@@ -1,8 +1,8 @@
-import { findActive, findDeployment } from './db/deployments.js';
+import { findActive, findDeployment, getDeployment } from './db/deployments.js';
 import type { Queryable } from './db/store.js';
-import { toDeployment, type Deployment } from './deployment.js';
+import type { Deployment } from './deployment.js';
 import { ConflictError, UsageError } from './errors.js';
-import { decideRollback, type RollbackWanted } from './rollback-rule.js';
+import { decideRollback, type RollbackRecord, type RollbackWanted } from './rollback-rule.js';
 
 /** A rollback: what runs now (and is replaced), the recorded success to deploy again, and why (rollback-rule.ts). */
 export interface RollbackChoice {
@@ -27,10 +27,13 @@ export async function chooseRollback(q: Queryable, app: string, env: string, to:
   }
   const wanted = await wantedBy(q, app, env, to);
   for (let limit = firstPage; ; limit *= pageGrowth) {
-    const newestFirst = await newestDeployments(q, app, env, limit);
+    const newestFirst = await newestRecords(q, app, env, limit);
     const decision = decideRollback({ newestFirst, complete: newestFirst.length < limit }, wanted, app, env);
-    if (decision.kind === 'chosen') return decision;
     if (decision.kind === 'refused') throw new UsageError(decision.message, decision.code);
+    if (decision.kind === 'chosen') {
+      const [current, target] = await Promise.all([getDeployment(q, String(decision.current.id)), getDeployment(q, String(decision.target.id))]);
+      return { current, target, reason: decision.reason };
+    }
   }
 }
 
@@ -40,16 +43,28 @@ async function wantedBy(q: Queryable, app: string, env: string, to: string | und
   return named && named.app === app && named.env === env ? { kind: 'deployment', deployment: named } : { kind: 'version', version: to };
 }
 
-/** Newest first as `history` lists them: by creation time, so an imported older history stays older. */
-async function newestDeployments(q: Queryable, app: string, env: string, limit: number): Promise<Deployment[]> {
+/**
+ * Newest first as `history` lists them: by creation time, so an imported older history stays older. Only the
+ * columns the rule reads: a history where nothing qualifies is read to its start.
+ */
+async function newestRecords(q: Queryable, app: string, env: string, limit: number): Promise<RollbackRecord[]> {
   const rows = await q
     .selectFrom('deployments')
-    .selectAll()
+    .select(['id', 'key', 'status', 'started_at', 'version', 'commit_sha', 'image', 'rolled_back_by'])
     .where('app', '=', app)
     .where('env', '=', env)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-  return rows.map(toDeployment);
+  return rows.map((row) => ({
+    id: Number(row.id),
+    key: row.key,
+    status: row.status,
+    startedAt: row.started_at,
+    version: row.version,
+    commitSha: row.commit_sha,
+    image: row.image,
+    rolledBackBy: row.rolled_back_by === null ? null : Number(row.rolled_back_by),
+  }));
 }
