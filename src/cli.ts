@@ -107,7 +107,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command));
 
   withGlobalOptions(program.command('rollback'))
-    .description('deploy again the last success before the current one (or --to), as a new record')
+    .description('replace what runs now, even a failed deploy, with the newest success before it (or --to), as a new record')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
     .option('--to <id|version>', 'the deployment or version to go back to')

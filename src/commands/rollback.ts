@@ -6,6 +6,7 @@ import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { localTime } from '../format.js';
 import type { Output } from '../output.js';
 import { planRollback } from '../rollback-plan.js';
+import { described } from '../rollback-rule.js';
 import { chooseRollback } from '../rollback-target.js';
 import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
@@ -25,6 +26,8 @@ export interface RollbackPreview {
   dryRun: true;
   replacing: Deployment;
   rollbackTo: Deployment;
+  /** Why `replacing` is taken to run now and `rollbackTo` is chosen (rollback-rule.ts). */
+  reason: string;
   provider: string;
   target: Record<string, unknown> | null;
 }
@@ -42,10 +45,10 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const to = valid.optionalText(options.to, '--to', 200);
   if (to !== undefined && to.trim() === '') throw new UsageError('--to needs an id, a key or a version', 'bad_value');
   return withStore(ctx, async (store) => {
-    const { current, target } = await store.read((tx) => chooseRollback(tx, app, env, to));
+    const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
     const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);
     if (options.dryRun) {
-      const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, provider: plan.provider, target: plan.target ?? null };
+      const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, reason, provider: plan.provider, target: plan.target ?? null };
       ctx.out.result(preview, () => previewText(ctx.out, preview));
       return ExitCode.ok;
     }
@@ -58,7 +61,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
       repo: target.repo ?? undefined,
       image: target.image ?? undefined,
       operator: ci.operator,
-      message: message ?? `rollback of ${current.key} (${described(current)}) to ${target.key} (${described(target)})`,
+      message: message ?? `rollback of ${described(current)} to ${described(target)}`,
       ciRunUrl: ci.ciRunUrl,
       isRollback: true,
       rollbackOf: current.id,
@@ -67,16 +70,13 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   });
 }
 
-function described(d: Deployment): string {
-  return d.version ?? d.image ?? d.commitSha?.slice(0, 7) ?? 'no version';
-}
-
 function previewText(out: Output, preview: RollbackPreview): string {
-  const line = (d: Deployment) => `${d.key} ${described(d)} (${out.status(d.status)} ${localTime(d.completedAt ?? d.createdAt)}${d.operator ? ` by ${d.operator}` : ''})`;
+  const line = (d: Deployment) => `${described(d)}: ${out.status(d.status)} ${localTime(d.completedAt ?? d.createdAt)}${d.operator ? ` by ${d.operator}` : ''}`;
   return [
     `would roll back ${preview.replacing.app} in ${preview.replacing.env}`,
     `  from ${line(preview.replacing)}`,
     `  to   ${line(preview.rollbackTo)}`,
+    `  why: ${preview.reason}`,
     `  through ${preview.provider}${preview.target ? ` ${JSON.stringify(preview.target)}` : ''}`,
     'nothing was changed (--dry-run)',
   ].join('\n');

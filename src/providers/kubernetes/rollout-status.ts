@@ -31,9 +31,11 @@ export interface RolloutVerdict {
 const deadlineExceeded = 'ProgressDeadlineExceeded';
 
 /**
- * Decides how a rollout stands, by the rules of `kubectl rollout status` in their order, plus two of shiplog's:
- * a Deployment deleted while waiting has failed, and so has one whose `Progressing` condition is `False` for
- * any reason (a ReplicaSet that cannot be created fails early, long before the deadline).
+ * Decides how a rollout stands, by the rules of `kubectl rollout status` in their order, plus one of shiplog's:
+ * a Deployment deleted while waiting has failed. As in kubectl, only `ProgressDeadlineExceeded` fails a rollout:
+ * `Progressing=False` for another reason (`ReplicaSetCreateError` when a quota refuses the new pods) is waited
+ * through, since the controller retries and turns it into `ProgressDeadlineExceeded` once the deadline passes;
+ * the waiting message names it, so the wait is not silent.
  *
  * `waitFor` is the generation shiplog's own change produced: an older object (from a cache, or a watch event
  * sent before the change) is not yet the rollout being waited for.
@@ -49,13 +51,14 @@ export function rolloutVerdict(observed: DeploymentSnapshot | 'deleted', waitFor
   if (progressing?.reason === deadlineExceeded) {
     return { state: 'failed', message: withConditionMessage('exceeded its progress deadline', progressing) };
   }
-  if (progressing?.status === 'False') {
-    return { state: 'failed', message: withConditionMessage(`stopped progressing (${progressing.reason ?? 'no reason given'})`, progressing) };
-  }
   const waiting = replicasWaiting(observed);
   if (waiting === undefined) return { state: 'complete', message: 'successfully rolled out' };
   // A paused Deployment never reaches its deadline: say why it does not move instead of waiting silently.
-  return { state: 'waiting', message: observed.spec?.paused ? `paused: ${waiting}` : waiting };
+  if (observed.spec?.paused) return { state: 'waiting', message: `paused: ${waiting}` };
+  if (progressing?.status === 'False') {
+    return { state: 'waiting', message: withConditionMessage(`${waiting}; not progressing (${progressing.reason ?? 'no reason given'})`, progressing) };
+  }
+  return { state: 'waiting', message: waiting };
 }
 
 /** kubectl's replica checks (rules 3 to 5); undefined when every replica is updated and available. */
