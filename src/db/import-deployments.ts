@@ -62,7 +62,7 @@ export async function importDeployments(q: Queryable, tool: string, deployments:
           at: deployment.createdAt,
           from_status: null,
           to_status: deployment.status,
-          source: 'cli' as const,
+          source: 'import' as const,
           detail: `imported from ${tool} (${deployment.sourceKey})`,
         })),
       )
