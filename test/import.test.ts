@@ -138,4 +138,19 @@ describeEachStore('import on %s', (kind) => {
     }
     expect(await snapshot(store)).toEqual(before);
   });
+
+  it('refuses with exit 2 a table of the right name whose columns are not the tool\'s, naming the missing ones', async () => {
+    const path = join(store.dir, 'other.db');
+    const db = new Database(path);
+    db.exec(`create table deployments (id integer primary key, name text, cluster text, created text);
+      create table app_deployments (id integer primary key, deployment_id integer, app_name text, status text)`);
+    db.close();
+
+    const result = await runCli(['--db', store.spec, 'import', '--from', 'sbkube', path]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/deployments table has no deployment_id, timestamp(, \w+)* columns/);
+    expect(result.stderr).not.toContain('no such column');
+  });
 });

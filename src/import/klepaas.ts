@@ -21,7 +21,7 @@ const statuses: Record<string, ImportedDeployment['status']> = {
 export function readKlepaas(path: string, defaults: ImportDefaults): ImportRead {
   const source = new SourceFile(path, 'klepaas');
   try {
-    const columns = source.columns('deployment_histories');
+    const columns = source.columns('deployment_histories', ['id', 'status', 'created_at']);
     if (!columns.has('environment') && defaults.env === undefined) {
       throw new UsageError(`${path} records no environment for its deployments; say which with --env`, 'missing_option');
     }

@@ -22,11 +22,11 @@ const statuses: Record<string, ImportedDeployment['status']> = {
 export function readSbkube(path: string, defaults: ImportDefaults): ImportRead {
   const source = new SourceFile(path, 'sbkube');
   try {
-    source.columns('deployments');
-    source.columns('app_deployments');
+    source.columns('deployments', ['id', 'deployment_id', 'timestamp', 'cluster', 'namespace', 'command', 'dry_run', 'status', 'error_message', 'operator']);
+    source.columns('app_deployments', ['id', 'deployment_id', 'app_name', 'namespace', 'status', 'error_message']);
     const helm = new Map<unknown, Row>();
     try {
-      source.columns('helm_releases');
+      source.columns('helm_releases', []);
       for (const release of source.rows<Row>('select * from helm_releases')) helm.set(release.app_deployment_id, release);
     } catch {
       // Older state files have no Helm table: their records simply carry no version.

@@ -20,11 +20,19 @@ export class SourceFile {
     }
   }
 
-  /** The table's columns; a usage error naming the file when the table is not there. */
-  columns(table: string): Set<string> {
+  /**
+   * The table's columns; a usage error naming the file when the table is not there, or when it lacks any of the
+   * `required` columns (a table of that name from another tool, or from a version too old to import).
+   */
+  columns(table: string, required: readonly string[]): Set<string> {
     const rows = this.db.prepare(`select name from pragma_table_info(?)`).all(table) as { name: string }[];
     if (rows.length === 0) throw new UsageError(`${this.path} has no ${table} table: is it a ${this.tool} file?`, 'unreadable_source');
-    return new Set(rows.map((row) => row.name));
+    const columns = new Set(rows.map((row) => row.name));
+    const missing = required.filter((column) => !columns.has(column));
+    if (missing.length > 0) {
+      throw new UsageError(`${this.path}: its ${table} table has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}, which ${this.tool} files have; is it a ${this.tool} file?`, 'unreadable_source');
+    }
+    return columns;
   }
 
   rows<T>(sql: string): T[] {
