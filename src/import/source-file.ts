@@ -35,6 +35,10 @@ export class SourceFile {
     return columns;
   }
 
+  hasTable(table: string): boolean {
+    return this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(table) !== undefined;
+  }
+
   rows<T>(sql: string): T[] {
     return this.db.prepare(sql).all() as T[];
   }
@@ -59,6 +63,17 @@ export function isoTime(value: unknown): string | null {
 export function text(value: unknown): string | null {
   if (typeof value === 'number') return String(value);
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+/** A JSON column's object (SQLAlchemy keeps JSON as text), or null for anything else. */
+export function jsonObject(value: unknown): Record<string, unknown> | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A commit SHA as shiplog keeps them (lower-case hex), or null for anything else. */
