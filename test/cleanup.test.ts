@@ -173,6 +173,24 @@ describeEachStore('cleanup on %s', (kind) => {
     expect(after.events.filter((event) => pruned.includes(Number(event.deployment_id)))).toEqual([]);
   });
 
+  it('prunes a record that duplicates were merged into, and their keys with it', async () => {
+    const old = ago(days(60));
+    const [merged, kept] = await insertHistory(store.spec, [
+      { status: 'failed', version: '1.0.0', createdAt: old, completedAt: old },
+      { status: 'failed', version: '1.0.0', createdAt: new Date(old.getTime() + 5_000), completedAt: old },
+      { status: 'success', version: '2.0.0', createdAt: ago(days(1)), completedAt: ago(days(1)) },
+    ]);
+    const mergedKey = (await show(merged!)).key;
+    await cleanup(['--duplicates', '--apply']);
+    expect((await show(mergedKey)).id).toBe(kept);
+
+    const { result, json } = await cleanup(['--prune-older-than', '30d', '--keep', '1', '--apply']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.prune!.records.map((d) => d.id)).toEqual([kept]);
+    expect((await runCli(['--db', store.spec, 'show', mergedKey])).code).toBe(2);
+  });
+
   it('changes nothing at all when one change of the plan fails', async () => {
     const at = ago(minutes(200));
     await insertHistory(store.spec, [
