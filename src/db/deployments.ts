@@ -51,7 +51,7 @@ export async function findByIdempotencyKeys(q: Queryable, idempotencyKeys: reado
       .select(['d.id', 'd.status', 'm.idempotency_key'])
       .where('m.idempotency_key', 'in', chunk)
       .execute();
-    for (const row of [...own, ...merged]) found.set(row.idempotency_key!, { id: Number(row.id), status: row.status });
+    for (const row of [...merged, ...own]) found.set(row.idempotency_key!, { id: Number(row.id), status: row.status });
   }
   return found;
 }
