@@ -173,6 +173,24 @@ describeEachStore('cleanup on %s', (kind) => {
     expect(after.events.filter((event) => pruned.includes(Number(event.deployment_id)))).toEqual([]);
   });
 
+  it('points the keys of records merged before at the record their record is merged into next', async () => {
+    const t0 = ago(minutes(60));
+    const same = { status: 'success' as const, version: '4.0.0' };
+    const [first, second] = await insertHistory(store.spec, [
+      { ...same, createdAt: t0, completedAt: t0 },
+      { ...same, createdAt: new Date(t0.getTime() + 20_000), completedAt: t0 },
+    ]);
+    const firstKey = (await show(first!)).key;
+    await cleanup(['--duplicates', '--apply']);
+    const [third] = await insertHistory(store.spec, [{ ...same, createdAt: new Date(t0.getTime() + 40_000), completedAt: t0 }]);
+
+    const { result, json } = await cleanup(['--duplicates', '--apply']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.duplicates!.groups.map((group) => [group.kept.id, group.duplicates.map((d) => d.id)])).toEqual([[third, [second]]]);
+    expect([(await show(firstKey)).id, (await show(first!)).id, (await show(second!)).id]).toEqual([third, third, third]);
+  });
+
   it('prunes a record that duplicates were merged into, and their keys with it', async () => {
     const old = ago(days(60));
     const [merged, kept] = await insertHistory(store.spec, [
