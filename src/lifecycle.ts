@@ -14,8 +14,8 @@ export const unresolvedStatuses: readonly Status[] = ['timeout', 'stale'];
 /** Not final yet: active or unresolved, what a follower may still settle. */
 export const unsettledStatuses: readonly Status[] = [...activeStatuses, ...unresolvedStatuses];
 
-/** Where the change came from, as the contract names it. */
-export type EventSource = 'cli' | 'command' | 'watch' | 'poll' | 'reconcile' | 'cleanup';
+/** Where the change came from, as the contract names it; `import` writes and settles records another tool's history holds. */
+export type EventSource = 'cli' | 'command' | 'watch' | 'poll' | 'reconcile' | 'cleanup' | 'import';
 
 const allowed: Record<Status, readonly Status[]> = {
   pending: ['running', 'success', 'failed', 'cancelled'],

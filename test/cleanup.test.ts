@@ -173,6 +173,42 @@ describeEachStore('cleanup on %s', (kind) => {
     expect(after.events.filter((event) => pruned.includes(Number(event.deployment_id)))).toEqual([]);
   });
 
+  it('points the keys of records merged before at the record their record is merged into next', async () => {
+    const t0 = ago(minutes(60));
+    const same = { status: 'success' as const, version: '4.0.0' };
+    const [first, second] = await insertHistory(store.spec, [
+      { ...same, createdAt: t0, completedAt: t0 },
+      { ...same, createdAt: new Date(t0.getTime() + 20_000), completedAt: t0 },
+    ]);
+    const firstKey = (await show(first!)).key;
+    await cleanup(['--duplicates', '--apply']);
+    const [third] = await insertHistory(store.spec, [{ ...same, createdAt: new Date(t0.getTime() + 40_000), completedAt: t0 }]);
+
+    const { result, json } = await cleanup(['--duplicates', '--apply']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.duplicates!.groups.map((group) => [group.kept.id, group.duplicates.map((d) => d.id)])).toEqual([[third, [second]]]);
+    expect([(await show(firstKey)).id, (await show(first!)).id, (await show(second!)).id]).toEqual([third, third, third]);
+  });
+
+  it('prunes a record that duplicates were merged into, and their keys with it', async () => {
+    const old = ago(days(60));
+    const [merged, kept] = await insertHistory(store.spec, [
+      { status: 'failed', version: '1.0.0', createdAt: old, completedAt: old },
+      { status: 'failed', version: '1.0.0', createdAt: new Date(old.getTime() + 5_000), completedAt: old },
+      { status: 'success', version: '2.0.0', createdAt: ago(days(1)), completedAt: ago(days(1)) },
+    ]);
+    const mergedKey = (await show(merged!)).key;
+    await cleanup(['--duplicates', '--apply']);
+    expect((await show(mergedKey)).id).toBe(kept);
+
+    const { result, json } = await cleanup(['--prune-older-than', '30d', '--keep', '1', '--apply']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.prune!.records.map((d) => d.id)).toEqual([kept]);
+    expect((await runCli(['--db', store.spec, 'show', mergedKey])).code).toBe(2);
+  });
+
   it('changes nothing at all when one change of the plan fails', async () => {
     const at = ago(minutes(200));
     await insertHistory(store.spec, [

@@ -18,13 +18,15 @@ export interface ImportReport {
   /** Of those, the ones new to the store; the rest were imported before. */
   imported: number;
   alreadyImported: number;
+  /** Of those imported before as `stale`, the ones the source has settled since, which took its status. */
+  settled: number;
   skipped: ImportRead['skipped'];
 }
 
 /**
  * Brings another tool's history into the store, reading the source file only. The whole import is one
  * transaction, and every record keeps its source row's identity, so importing the same file twice (or a
- * later copy of it) adds only what is new.
+ * later copy of it) adds only what is new, and settles what the source has settled since.
  */
 export async function run(ctx: CommandContext, file: string, options: ImportOptions): Promise<ExitCodeValue> {
   const defaults: ImportDefaults = {
@@ -36,18 +38,20 @@ export async function run(ctx: CommandContext, file: string, options: ImportOpti
   else if (options.from === 'sbkube') read = (await import('../import/sbkube.js')).readSbkube(file, defaults);
   else throw new UsageError(`--from: '${options.from}' is not klepaas or sbkube`, 'bad_value');
   const tool = options.from;
-  const imported = await withStore(ctx, (store) => store.write((tx) => importDeployments(tx, tool, read.deployments)));
+  const { imported, settled } = await withStore(ctx, (store) => store.write((tx) => importDeployments(tx, tool, read.deployments)));
   const report: ImportReport = {
     from: tool,
     file,
     read: read.deployments.length,
     imported,
     alreadyImported: read.deployments.length - imported,
+    settled,
     skipped: read.skipped,
   };
   ctx.out.result(report, () =>
     [
       `imported ${report.imported} of ${report.read} deployments from ${tool} file ${file}${report.alreadyImported > 0 ? ` (${report.alreadyImported} were imported before)` : ''}`,
+      ...(report.settled > 0 ? [`settled ${report.settled} imported before as stale, as ${tool} now records them`] : []),
       ...report.skipped.map((skip) => `skipped ${skip.count}: ${skip.reason}`),
     ].join('\n'),
   );

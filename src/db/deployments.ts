@@ -2,6 +2,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
 import { NotFoundError } from '../errors.js';
 import { activeStatuses, unsettledStatuses, type Status } from '../lifecycle.js';
+import { chunks } from './chunks.js';
 import type { DeploymentsTable } from './schema.js';
 import type { Queryable } from './store.js';
 
@@ -16,18 +17,43 @@ export async function getDeployment(q: Queryable, ref: string): Promise<Deployme
 }
 
 export async function findDeployment(q: Queryable, ref: string): Promise<Deployment | undefined> {
-  const byId = /^\d{1,15}$/.test(ref);
-  const row = await q
-    .selectFrom('deployments')
-    .selectAll()
-    .where(byId ? 'id' : 'key', '=', byId ? Number(ref) : ref)
-    .executeTakeFirst();
-  return row ? toDeployment(row) : undefined;
+  return /^\d{1,15}$/.test(ref) ? findAnswering(q, 'id', Number(ref)) : findAnswering(q, 'key', ref);
 }
 
 export async function findByIdempotencyKey(q: Queryable, idempotencyKey: string): Promise<Deployment | undefined> {
-  const row = await q.selectFrom('deployments').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return findAnswering(q, 'idempotency_key', idempotencyKey);
+}
+
+/**
+ * The record that answers to an id, key or idempotency key: the record holding it, else the one a record known by
+ * it was merged into (cleanup --duplicates), so what CI or an import once wrote keeps resolving after a merge.
+ */
+async function findAnswering(q: Queryable, column: 'id' | 'key' | 'idempotency_key', value: string | number): Promise<Deployment | undefined> {
+  const own = await q.selectFrom('deployments').selectAll().where(column, '=', value).executeTakeFirst();
+  const row =
+    own ??
+    (await q
+      .selectFrom('deployments')
+      .selectAll()
+      .where('id', 'in', q.selectFrom('merged_deployments').select('merged_into').where(column, '=', value))
+      .executeTakeFirst());
   return row ? toDeployment(row) : undefined;
+}
+
+/** The records answering to each of these idempotency keys (their own or merged into them), set-based. */
+export async function findByIdempotencyKeys(q: Queryable, idempotencyKeys: readonly string[]): Promise<Map<string, { id: number; status: Status }>> {
+  const found = new Map<string, { id: number; status: Status }>();
+  for (const chunk of chunks(idempotencyKeys)) {
+    const own = await q.selectFrom('deployments').select(['id', 'status', 'idempotency_key']).where('idempotency_key', 'in', chunk).execute();
+    const merged = await q
+      .selectFrom('merged_deployments as m')
+      .innerJoin('deployments as d', 'd.id', 'm.merged_into')
+      .select(['d.id', 'd.status', 'm.idempotency_key'])
+      .where('m.idempotency_key', 'in', chunk)
+      .execute();
+    for (const row of [...merged, ...own]) found.set(row.idempotency_key!, { id: Number(row.id), status: row.status });
+  }
+  return found;
 }
 
 /** The one pending or running deployment of an app in an environment, if any. */

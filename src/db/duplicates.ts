@@ -86,9 +86,10 @@ function finalityRank(column: string): RawBuilder<number> {
 
 /**
  * Merges each group into its kept record, set-based: the duplicates' events move to it, links from other
- * records (`rollback_of`, `rolled_back_by`) are pointed at it, what only a duplicate knew (that it was
- * rolled back, its idempotency key) is carried over, the duplicates are deleted, and the kept record gets
- * a `cleanup` event naming what was merged. Returns how many events moved.
+ * records (`rollback_of`, `rolled_back_by`, earlier merges) are pointed at it, what only a duplicate knew (that
+ * it was rolled back, its idempotency key) is carried over, the duplicates are deleted and remembered in
+ * `merged_deployments` (their ids and keys keep answering with the kept record), and the kept record gets a
+ * `cleanup` event naming what was merged. Returns how many events moved.
  */
 export async function mergeDuplicates(q: Queryable, groups: readonly DuplicateGroup[], at: string): Promise<number> {
   const keptFor = new Map<number, number>();
@@ -101,6 +102,7 @@ export async function mergeDuplicates(q: Queryable, groups: readonly DuplicateGr
     eventsMoved += Number(moved.numAffectedRows ?? 0);
     await sql`update deployments set rollback_of = moves.column2 from ${moves} where deployments.rollback_of = moves.column1`.execute(q);
     await sql`update deployments set rolled_back_by = moves.column2 from ${moves} where deployments.rolled_back_by = moves.column1`.execute(q);
+    await sql`update merged_deployments set merged_into = moves.column2 from ${moves} where merged_deployments.merged_into = moves.column1`.execute(q);
   }
   for (const group of groups) {
     const rolledBackBy = group.kept.rolledBackBy ?? group.duplicates.find((d) => d.rolledBackBy !== null)?.rolledBackBy;
@@ -111,12 +113,24 @@ export async function mergeDuplicates(q: Queryable, groups: readonly DuplicateGr
   for (const chunk of chunks(pairs)) {
     await q.deleteFrom('deployments').where('id', 'in', chunk.map(([duplicate]) => duplicate)).execute();
   }
+  const takenOver = new Map<number, string>();
   for (const group of groups) {
     const idempotencyKey = group.duplicates.find((d) => d.idempotencyKey !== null)?.idempotencyKey;
     if (group.kept.idempotencyKey === null && idempotencyKey) {
       await q.updateTable('deployments').set({ idempotency_key: idempotencyKey }).where('id', '=', group.kept.id).execute();
+      takenOver.set(group.kept.id, idempotencyKey);
     }
   }
+  const merged = groups.flatMap((group) =>
+    group.duplicates.map((d) => ({
+      id: d.id,
+      key: d.key,
+      idempotency_key: d.idempotencyKey === takenOver.get(group.kept.id) ? null : d.idempotencyKey,
+      merged_into: group.kept.id,
+      merged_at: at,
+    })),
+  );
+  for (const chunk of chunks(merged, 5)) await q.insertInto('merged_deployments').values(chunk).execute();
   for (const chunk of chunks(groups, 6)) {
     await q
       .insertInto('deployment_events')

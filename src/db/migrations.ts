@@ -80,6 +80,24 @@ export const migrations: readonly Migration[] = [
         where status in ('pending','running','timeout','stale')`.execute(tx);
     },
   },
+  {
+    // A duplicate cleanup merged away is still known by its id, key and idempotency key (an import's source
+    // row, a CI job's --key): each keeps pointing at the record it was merged into.
+    name: '004_merged_deployments',
+    async up(tx) {
+      await sql`
+        create table merged_deployments (
+          id integer primary key,
+          key text not null unique,
+          idempotency_key text,
+          merged_into integer not null references deployments(id),
+          merged_at text not null
+        )`.execute(tx);
+      await sql`create unique index merged_deployments_idempotency_key on merged_deployments (idempotency_key)
+        where idempotency_key is not null`.execute(tx);
+      await sql`create index merged_deployments_merged_into on merged_deployments (merged_into)`.execute(tx);
+    },
+  },
 ];
 
 /**

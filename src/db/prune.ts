@@ -39,10 +39,11 @@ export async function findPrunable(q: Queryable, rule: PruneRule): Promise<Pruna
   return result.rows.map((row) => ({ ...toDeployment(row), events: Number(row.events) }));
 }
 
-/** Deletes the records and their events, a statement-sized batch at a time. */
+/** Deletes the records, their events and the merged records' keys that answered with them, a statement-sized batch at a time. */
 export async function deleteDeployments(q: Queryable, ids: readonly number[]): Promise<void> {
   for (const chunk of chunks(ids)) {
     await q.deleteFrom('deployment_events').where('deployment_id', 'in', chunk).execute();
+    await q.deleteFrom('merged_deployments').where('merged_into', 'in', chunk).execute();
     await q.deleteFrom('deployments').where('id', 'in', chunk).execute();
   }
 }

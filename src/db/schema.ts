@@ -8,6 +8,7 @@ import type { EventSource, Status } from '../lifecycle.js';
 export interface Database {
   deployments: DeploymentsTable;
   deployment_events: DeploymentEventsTable;
+  merged_deployments: MergedDeploymentsTable;
   shiplog_migrations: MigrationsTable;
 }
 
@@ -48,6 +49,17 @@ export interface DeploymentEventsTable {
   to_status: Status;
   source: EventSource;
   detail: string | null;
+}
+
+/** A record cleanup merged into another: the identities it was known by, and the record that now answers to them. */
+export interface MergedDeploymentsTable {
+  /** The merged record's own id, never reused by the store. */
+  id: number;
+  key: string;
+  /** Null when the record merged into took this key over as its own. */
+  idempotency_key: string | null;
+  merged_into: number;
+  merged_at: string;
 }
 
 export interface MigrationsTable {

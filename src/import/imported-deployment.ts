@@ -11,6 +11,8 @@ export type ImportedDeployment = Pick<
   status: Extract<Deployment['status'], 'success' | 'failed' | 'cancelled' | 'stale'>;
   /** The `sourceKey` of the deployment this one rolled back, when the source links them. */
   rollbackOfSource: string | null;
+  /** The `sourceKey` of the rollback that undid this one, when the source marks it rolled back. */
+  rolledBackBySource: string | null;
 };
 
 /** What a reader makes of a source: the deployments, and the rows it passed over with why. */

@@ -21,7 +21,7 @@ const statuses: Record<string, ImportedDeployment['status']> = {
 export function readKlepaas(path: string, defaults: ImportDefaults): ImportRead {
   const source = new SourceFile(path, 'klepaas');
   try {
-    const columns = source.columns('deployment_histories');
+    const columns = source.columns('deployment_histories', ['id', 'status', 'created_at']);
     if (!columns.has('environment') && defaults.env === undefined) {
       throw new UsageError(`${path} records no environment for its deployments; say which with --env`, 'missing_option');
     }
@@ -75,6 +75,7 @@ function toImported(
     status: known.status,
     isRollback: Number(row.is_rollback ?? 0) === 1,
     rollbackOfSource: row.rollback_from_id === null || row.rollback_from_id === undefined ? null : (keys.get(row.rollback_from_id) ?? null),
+    rolledBackBySource: null,
     operator: text(row.user_id) ?? text(row.github_commit_author),
     message: text(row.github_commit_message),
     error: error && text(row.error_stage) ? `${text(row.error_stage)}: ${error}` : error,

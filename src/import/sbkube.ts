@@ -1,5 +1,5 @@
 import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from './imported-deployment.js';
-import { isoTime, SourceFile, text } from './source-file.js';
+import { isoTime, jsonObject, SourceFile, text } from './source-file.js';
 
 type Row = Record<string, unknown>;
 
@@ -13,54 +13,71 @@ const statuses: Record<string, ImportedDeployment['status']> = {
   in_progress: 'stale',
 };
 
+/** One app of one run, as read, with what linking rollbacks needs to know of it. */
+interface AppRun {
+  deployment: ImportedDeployment;
+  /** The run a `rollback` run names in its `command_args` (sbkube's `rollback DEPLOYMENT_ID`). */
+  namedRun: string | null;
+  rolledBack: boolean;
+}
+
 /**
  * Reads sbkube's state file (`~/.sbkube/deployments.db`): one shiplog record for each app of each run
- * (`app_deployments` joined to `deployments`), dry runs left out since they changed nothing. The environment
- * is --env, else the run's cluster; the version the Helm release's app version (or chart version) where one
- * was kept. sbkube keeps one time per run, so an imported record starts and ends then.
+ * (`app_deployments` of `deployments`), dry runs left out since they changed nothing. The environment is --env,
+ * else the run's cluster. The version is the Helm chart's: `helm_releases` keeps one row per release and
+ * namespace (the first run's), so later runs have it only in their `app_config`. sbkube keeps one time per run,
+ * so an imported record starts and ends then. Optional columns are used where present.
  */
 export function readSbkube(path: string, defaults: ImportDefaults): ImportRead {
   const source = new SourceFile(path, 'sbkube');
   try {
-    source.columns('deployments');
-    source.columns('app_deployments');
-    const helm = new Map<unknown, Row>();
-    try {
-      source.columns('helm_releases');
-      for (const release of source.rows<Row>('select * from helm_releases')) helm.set(release.app_deployment_id, release);
-    } catch {
-      // Older state files have no Helm table: their records simply carry no version.
+    source.columns('deployments', ['id', 'deployment_id', 'timestamp']);
+    source.columns('app_deployments', ['id', 'deployment_id', 'app_name', 'status']);
+    const runs = new Map(source.rows<Row>('select * from deployments').map((run) => [run.id, run]));
+    const releases = new Map<unknown, Row>();
+    if (source.hasTable('helm_releases')) {
+      source.columns('helm_releases', ['app_deployment_id']);
+      for (const release of source.rows<Row>('select * from helm_releases')) releases.set(release.app_deployment_id, release);
     }
-    const rows = source.rows<Row>(`
-      select a.id as app_row, a.app_name, a.namespace as app_namespace, a.status as app_status, a.error_message as app_error,
-        d.deployment_id, d.timestamp, d.cluster, d.namespace, d.command, d.dry_run, d.status, d.error_message, d.operator
-      from app_deployments a join deployments d on d.id = a.deployment_id
-      order by d.timestamp, a.id`);
     const collected = new ImportCollector();
-    for (const row of rows) {
-      const app = text(row.app_name) ?? defaults.app;
-      const env = defaults.env ?? text(row.cluster);
-      const status = statuses[String(row.app_status ?? row.status ?? '').toLowerCase()];
-      const at = isoTime(row.timestamp);
-      if (Number(row.dry_run ?? 0) === 1) collected.skip('a dry run, which changed nothing');
-      else if (!app || !env) collected.skip(!app ? 'no app name (pass --app)' : 'no cluster to name the environment (pass --env)');
-      else if (!status) collected.skip(`a status shiplog does not know (${String(row.app_status ?? row.status)})`);
+    const appRuns: AppRun[] = [];
+    for (const app of source.rows<Row>('select * from app_deployments order by id')) {
+      const run = runs.get(app.deployment_id);
+      const name = text(app.app_name) ?? defaults.app;
+      const env = defaults.env ?? text(run?.cluster);
+      const said = String(app.status ?? run?.status ?? '').toLowerCase();
+      const status = statuses[said];
+      const at = isoTime(run?.timestamp);
+      if (!run) collected.skip('an app of a run the file does not hold');
+      else if (Number(run.dry_run ?? 0) === 1) collected.skip('a dry run, which changed nothing');
+      else if (!name || !env) collected.skip(!name ? 'no app name (pass --app)' : 'no cluster to name the environment (pass --env)');
+      else if (!status) collected.skip(`a status shiplog does not know (${String(app.status ?? run.status)})`);
       else if (!at) collected.skip('no time');
-      else collected.keep(toImported(row, helm.get(row.app_row), { app, env, status, at }));
+      else {
+        appRuns.push({
+          deployment: toImported(app, run, releases.get(app.id), { app: name, env, status, at }),
+          namedRun: text(run.command) === 'rollback' ? text(jsonObject(run.command_args)?.deployment_id) : null,
+          rolledBack: said === 'rolled_back',
+        });
+      }
     }
+    appRuns.sort((a, b) => (a.deployment.createdAt < b.deployment.createdAt ? -1 : a.deployment.createdAt > b.deployment.createdAt ? 1 : 0));
+    linkRollbacks(appRuns);
+    for (const { deployment } of appRuns) collected.keep(deployment);
     return collected.result();
   } finally {
     source.close();
   }
 }
 
-function toImported(row: Row, release: Row | undefined, known: { app: string; env: string; status: ImportedDeployment['status']; at: string }): ImportedDeployment {
-  const command = text(row.command);
+function toImported(app: Row, run: Row, release: Row | undefined, known: { app: string; env: string; status: ImportedDeployment['status']; at: string }): ImportedDeployment {
+  const command = text(run.command);
+  const namespace = text(app.namespace) ?? text(run.namespace);
   return {
-    sourceKey: `sbkube:${String(row.deployment_id)}:${known.app}`,
+    sourceKey: sourceKey(text(run.deployment_id), known.app),
     app: known.app,
     env: known.env,
-    version: text(release?.app_version) ?? text(release?.chart_version),
+    version: text(release?.chart_version) ?? text(jsonObject(app.app_config)?.version) ?? text(release?.app_version),
     commitSha: null,
     repo: null,
     image: null,
@@ -69,11 +86,37 @@ function toImported(row: Row, release: Row | undefined, known: { app: string; en
     status: known.status,
     isRollback: command === 'rollback',
     rollbackOfSource: null,
-    operator: text(row.operator),
-    message: command ? `sbkube ${command}${text(row.app_namespace) ?? text(row.namespace) ? ` in namespace ${text(row.app_namespace) ?? text(row.namespace)}` : ''}` : null,
-    error: text(row.app_error) ?? text(row.error_message),
+    rolledBackBySource: null,
+    operator: text(run.operator),
+    message: command ? `sbkube ${command}${namespace ? ` in namespace ${namespace}` : ''}` : null,
+    error: text(app.error_message) ?? text(run.error_message),
     createdAt: known.at,
     startedAt: known.at,
     completedAt: known.status === 'stale' ? null : known.at,
   };
+}
+
+function sourceKey(run: string | null, app: string): string {
+  return `sbkube:${run}:${app}`;
+}
+
+/**
+ * In time order: a rollback run rolled back the run its `command_args` name, where that run deployed the same
+ * app, else the app's run before it in the same environment (the one it replaced). An app sbkube marked
+ * `rolled_back` was undone by the rollback that names it, else by the next rollback of that app.
+ */
+function linkRollbacks(appRuns: AppRun[]): void {
+  const known = new Set(appRuns.map(({ deployment }) => deployment.sourceKey));
+  const sameTarget = (a: ImportedDeployment, b: ImportedDeployment) => a.app === b.app && a.env === b.env;
+  appRuns.forEach(({ deployment, namedRun }, i) => {
+    if (!deployment.isRollback) return;
+    const named = namedRun === null ? null : sourceKey(namedRun, deployment.app);
+    const previous = appRuns.slice(0, i).filter((earlier) => sameTarget(earlier.deployment, deployment)).at(-1);
+    deployment.rollbackOfSource = named !== null && known.has(named) ? named : (previous?.deployment.sourceKey ?? null);
+  });
+  appRuns.forEach(({ deployment, rolledBack }, i) => {
+    if (!rolledBack) return;
+    const later = appRuns.slice(i + 1).map((run) => run.deployment).filter((d) => d.isRollback && sameTarget(d, deployment));
+    deployment.rolledBackBySource = (later.find((d) => d.rollbackOfSource === deployment.sourceKey) ?? later[0])?.sourceKey ?? null;
+  });
 }

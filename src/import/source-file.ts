@@ -20,11 +20,23 @@ export class SourceFile {
     }
   }
 
-  /** The table's columns; a usage error naming the file when the table is not there. */
-  columns(table: string): Set<string> {
+  /**
+   * The table's columns; a usage error naming the file when the table is not there, or when it lacks any of the
+   * `required` columns (a table of that name from another tool, or from a version too old to import).
+   */
+  columns(table: string, required: readonly string[]): Set<string> {
     const rows = this.db.prepare(`select name from pragma_table_info(?)`).all(table) as { name: string }[];
     if (rows.length === 0) throw new UsageError(`${this.path} has no ${table} table: is it a ${this.tool} file?`, 'unreadable_source');
-    return new Set(rows.map((row) => row.name));
+    const columns = new Set(rows.map((row) => row.name));
+    const missing = required.filter((column) => !columns.has(column));
+    if (missing.length > 0) {
+      throw new UsageError(`${this.path}: its ${table} table has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}, which ${this.tool} files have; is it a ${this.tool} file?`, 'unreadable_source');
+    }
+    return columns;
+  }
+
+  hasTable(table: string): boolean {
+    return this.db.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(table) !== undefined;
   }
 
   rows<T>(sql: string): T[] {
@@ -51,6 +63,17 @@ export function isoTime(value: unknown): string | null {
 export function text(value: unknown): string | null {
   if (typeof value === 'number') return String(value);
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+/** A JSON column's object (SQLAlchemy keeps JSON as text), or null for anything else. */
+export function jsonObject(value: unknown): Record<string, unknown> | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A commit SHA as shiplog keeps them (lower-case hex), or null for anything else. */

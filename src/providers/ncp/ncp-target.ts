@@ -38,15 +38,31 @@ export function ncpTargetFromOptions(options: NcpOptions, env: NodeJS.ProcessEnv
   };
 }
 
-/** The target of a recorded NCP deployment, ready to poll; a usage error when it lacks what polling needs. */
-export function recordedNcpTarget(key: string, target: Record<string, unknown> | null): Required<NcpTarget> {
+/** What reading one run's status takes: where SourceDeploy answers, the project, and the run (its historyId). */
+export interface NcpRun {
+  endpoint: string;
+  projectId: string;
+  ncpDeployId: number | string;
+}
+
+/**
+ * The run of a recorded NCP deployment, ready to poll; a usage error when it lacks what polling needs. The
+ * project and the history id are enough: a record imported from another tool knows no stage, scenario or
+ * endpoint, and reads its run at the endpoint this environment names (else NCP's default).
+ */
+export function recordedNcpTarget(key: string, target: Record<string, unknown> | null, env: NodeJS.ProcessEnv = process.env): NcpRun {
   const id = target?.ncpDeployId;
-  const fields = [target?.projectId, target?.stageId, target?.scenarioId, target?.endpoint];
-  if (!fields.every((field) => typeof field === 'string') || (typeof id !== 'number' && typeof id !== 'string')) {
+  const projectId = target?.projectId;
+  if (typeof projectId !== 'string' || (typeof id !== 'number' && typeof id !== 'string')) {
     throw new UsageError(`${key} has no NCP history id to poll (it never started); close it with 'shiplog finish ${key} --status failed'`, 'not_pollable');
   }
-  const [projectId, stageId, scenarioId, endpoint] = fields as string[];
-  return { projectId: projectId!, stageId: stageId!, scenarioId: scenarioId!, endpoint: endpoint!, ncpDeployId: id };
+  const endpoint =
+    typeof target?.endpoint === 'string'
+      ? target.endpoint
+      : env.NCLOUD_SOURCEDEPLOY_ENDPOINT
+        ? serviceUrl(env.NCLOUD_SOURCEDEPLOY_ENDPOINT, 'NCLOUD_SOURCEDEPLOY_ENDPOINT')
+        : defaultNcpEndpoint;
+  return { endpoint, projectId, ncpDeployId: id };
 }
 
 function ncpId(value: string, option: string): string {
