@@ -1,3 +1,4 @@
+import { interruptedBy } from '../../interrupt.js';
 import type { Status } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
 import type { DeployPlan } from '../provider.js';
@@ -20,9 +21,11 @@ export function commandPlan(argv: readonly string[], out: Output, timeoutMs: num
       running = runCommand(argv, { stdout: commandStdout(out), stderr: process.stderr, timeoutMs });
       return {};
     },
-    async follow(tracker, deployment): Promise<Status> {
+    async follow(tracker, deployment, { signal }): Promise<Status> {
       const exit = await running!.exited;
-      return tracker.settle(deployment.id, commandOutcome(exit));
+      // A Ctrl-C in a terminal reaches the command too, which may die of it before shiplog forwards anything:
+      // once shiplog itself was signalled, the outcome is cancelled however the command died.
+      return tracker.settle(deployment.id, commandOutcome({ ...exit, interruptedBy: exit.interruptedBy ?? interruptedBy(signal) }));
     },
   };
 }
