@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
@@ -66,11 +66,13 @@ describeEachStore('deploy interrupted on %s', (kind) => {
     expect((await runCli(deploy('prod', '--version', '1.0.1'), { env: shortLease })).code).toBe(0);
   });
 
-  it('Ctrl-C in a terminal, which signals the command and shiplog together, records cancelled every time', async () => {
-    for (let attempt = 0; attempt < 8; attempt += 1) {
+  it('Ctrl-C in a terminal, which signals the command and shiplog together, records cancelled every time, even when the command dies first', async () => {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
       const marker = join(suite.store.dir, `started-${attempt}`);
-      const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, ''); setInterval(() => {}, 1000)`;
-      const result = await inProcessGroup(['--json', ...deploy(`race-${attempt}`, '--', process.execPath, '-e', script)], marker, 'SIGINT');
+      const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, String(process.pid)); setInterval(() => {}, 1000)`;
+      // Every other attempt lets the command die of the signal before shiplog gets its own copy.
+      const commandFirst = attempt % 2 === 1;
+      const result = await inProcessGroup(['--json', ...deploy(`race-${attempt}`, '--', process.execPath, '-e', script)], marker, 'SIGINT', commandFirst);
       expect(result.code, `attempt ${attempt}: ${result.stderr}`).toBe(1);
       expect(JSON.parse(result.stdout), `attempt ${attempt}`).toMatchObject({ status: 'cancelled', error: expect.stringContaining('interrupted by SIGINT') });
     }
@@ -108,16 +110,33 @@ describeEachStore('deploy interrupted on %s', (kind) => {
 
 /**
  * Runs the CLI as a terminal runs a job: in a process group of its own, with the command it starts, and sends
- * `signal` to the whole group once `marker` exists (the command has started), as Ctrl-C does.
+ * `signal` to the whole group once `marker` exists (the command has started, and wrote its pid there), as Ctrl-C
+ * does. `commandFirst`: the command gets it first, and shiplog only once the command is gone.
  */
-async function inProcessGroup(args: string[], marker: string, signal: NodeJS.Signals): Promise<CliResult> {
+async function inProcessGroup(args: string[], marker: string, signal: NodeJS.Signals, commandFirst: boolean): Promise<CliResult> {
   const child = spawn(process.execPath, [binPath, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const closed = new Promise<CliResult>((resolve) => child.on('close', (code, signalled) => resolve({ code, signal: signalled, stdout, stderr })));
-  await until(() => existsSync(marker), 20_000);
-  process.kill(-child.pid!, signal);
+  await until(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '', 20_000);
+  if (commandFirst) {
+    const command = Number(readFileSync(marker, 'utf8'));
+    process.kill(command, signal);
+    await until(() => !alive(command));
+    process.kill(child.pid!, signal);
+  } else {
+    process.kill(-child.pid!, signal);
+  }
   return closed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
