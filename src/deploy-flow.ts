@@ -91,6 +91,12 @@ async function startAndFollow(run: Run, deployment: FollowedDeployment): Promise
     }
   }
   if (status !== 'running' || !plan.follow) return status;
+  // A start that could not be stopped half-way (a Kubernetes patch) ran to its end; the first signal still ends the
+  // wait. A command is the exception: its follow is how it ends, and the signal was forwarded to it.
+  if (signal.aborted && plan.provider !== 'command') {
+    run.ctx.out.progress(`${interruptedBy(signal)} came while ${deployment.key} was being started: it stays running; resume with ${resumeHint(run, deployment.key, plan.provider)}`);
+    return status;
+  }
   return follow(run, deployment);
 }
 
