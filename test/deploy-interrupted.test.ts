@@ -87,9 +87,14 @@ describeEachStore('deploy interrupted on %s', (kind) => {
       [...ncp('hang-loop'), '--wait'],
       [...ncp('slow-loop'), '--wait', '--interval', '100ms'],
     ];
+    const recorded = async (env: string) => (await snapshot(suite.store)).deployments.some((row) => row.env === env);
     for (let round = 0; round < rounds; round += 1) {
-      const child = startCli(deploy(`loop-${round}`, ...kinds[round % kinds.length]!), { env: ncpEnv(fake) });
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 1_500));
+      const env = `loop-${round}`;
+      const child = startCli(deploy(env, ...kinds[round % kinds.length]!), { env: ncpEnv(fake) });
+      // Half the kills land anywhere from start-up on; the other half after the record is written, however slow
+      // the machine is, so some always hit the window between the record and the outcome.
+      if (round % 2 === 1) await until(async () => (await recorded(env)) || child.exitCode !== null, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * (round % 2 === 1 ? 500 : 1_500)));
       child.kill('SIGKILL');
       await child.result;
     }
