@@ -151,7 +151,7 @@ function earlierState(run: Run, existing: Deployment): string {
   const { key, status, provider } = existing;
   if (status === 'success') return 'it ended success';
   if (isFinal(status)) return `it ended ${status}, and that is the earlier attempt's outcome; deploy again with a new --key`;
-  const resume = resumeHint(run, key, provider);
+  const resume = followCommand(key, provider);
   if (status === 'pending') return "it was never seen to start: the shiplog that recorded it is still starting it, or died; if it died, 'shiplog cleanup --stale' settles it";
   if (status !== 'running') return `it was left ${status}${resume ? `; follow it with ${resume}` : ''}`;
   if (run.plan.follow === undefined) return `it is running${resume ? `; follow it with ${resume}` : ''}`;
@@ -159,12 +159,18 @@ function earlierState(run: Run, existing: Deployment): string {
   return 'it is running and another shiplog still follows it';
 }
 
-/** How a deployment left running is picked up again: its follow command, or this deploy repeated with its key. */
+/** How a deployment left running by a deploy that waits is picked up again: its follow command, or this deploy repeated with its key. */
 function resumeHint(run: Run, key: string, provider: ProviderName): string | undefined {
-  const command = provider === 'kubernetes' ? 'track' : provider === 'ncp' || provider === 'http' ? 'poll' : undefined;
-  if (command === undefined) return undefined;
-  const again = run.idempotencyKey === undefined ? '' : ` or this deploy again with --key '${run.idempotencyKey}'`;
-  return `'shiplog ${command} ${key}'${again}`;
+  const command = followCommand(key, provider);
+  if (command === undefined || run.idempotencyKey === undefined) return command;
+  return `${command} or this deploy again with --key '${run.idempotencyKey}'`;
+}
+
+/** The command that follows a deployment of this provider to its end; none for a command or record-only one. */
+function followCommand(key: string, provider: ProviderName): string | undefined {
+  if (provider === 'kubernetes') return `'shiplog track ${key}'`;
+  if (provider === 'ncp' || provider === 'http') return `'shiplog poll ${key}'`;
+  return undefined;
 }
 
 /** Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary line. */
