@@ -7,7 +7,7 @@ import type { Database } from './db/schema.js';
 import type { Store, StoreDialect } from './db/store.js';
 import { applyTransition } from './db/transition.js';
 import { formatDuration } from './duration.js';
-import { unresolvedStatuses, type EventSource, type Status } from './lifecycle.js';
+import { activeStatuses, isActive, unresolvedStatuses, type EventSource, type Status } from './lifecycle.js';
 import { askProviders, type Reconciled } from './reconcile.js';
 import { leaseExpiredBefore } from './tracker.js';
 
@@ -118,10 +118,10 @@ async function planAndApply(tx: Transaction<Database>, pass: Pass, report: Clean
   }
 }
 
-/** Running records past the age limit; with --reconcile also the unresolved ones a provider may settle. */
+/** Active records past the age limit; with --reconcile also the unresolved ones a provider may settle. */
 function abandonedFilter(stale: NonNullable<CleanupRequest['stale']>, leaseExpiredBefore: string, now: Date): AbandonedFilter {
   return {
-    statuses: stale.reconcile ? ['running', ...unresolvedStatuses] : ['running'],
+    statuses: stale.reconcile ? [...activeStatuses, ...unresolvedStatuses] : activeStatuses,
     startedBefore: new Date(now.getTime() - stale.olderThanMs).toISOString(),
     leaseExpiredBefore,
   };
@@ -129,8 +129,9 @@ function abandonedFilter(stale: NonNullable<CleanupRequest['stale']>, leaseExpir
 
 /**
  * What becomes of one abandoned deployment: the provider's final answer when it gave one for the status the
- * record is still in; else a `running` record becomes `stale` (never `success`: nobody saw it succeed), and an
- * unresolved one stays as it is. One the provider reports still under way is left running, to be followed.
+ * record is still in; else an active record becomes `stale` (never `success`: nobody saw it succeed; a `pending`
+ * one may have reached its provider before its shiplog died), and an unresolved one stays as it is. One the
+ * provider reports still under way is left as it is, to be followed.
  */
 function decide(d: AbandonedDeployment, reconcile: boolean, reconciled: Reconciled | undefined, now: Date): StaleChange {
   const base = { ...d, from: d.status };
@@ -140,14 +141,15 @@ function decide(d: AbandonedDeployment, reconcile: boolean, reconciled: Reconcil
     return { ...base, to: null, source: 'reconcile', reason: `${answer.detail}; still under way: follow it with 'shiplog track' or 'shiplog poll'` };
   }
   const why = !reconcile ? abandonment(d, now) : (answer?.reason ?? 'it changed while its provider was asked');
-  if (d.status === 'running') return { ...base, to: 'stale', source: 'cleanup', reason: reconcile ? `not reconciled: ${why}` : why };
+  if (isActive(d.status)) return { ...base, to: 'stale', source: 'cleanup', reason: reconcile ? `not reconciled: ${why}` : why };
   return { ...base, to: null, source: 'cleanup', reason: `left ${d.status}: ${why}` };
 }
 
 function abandonment(d: AbandonedDeployment, now: Date): string {
-  const running = formatDuration(now.getTime() - Date.parse(d.startedAt ?? d.createdAt));
-  const follower = d.heartbeatAt ? `its follower was last heard from ${formatDuration(now.getTime() - Date.parse(d.heartbeatAt))} ago` : 'nobody follows it';
-  return `running for ${running} and ${follower}`;
+  const age = formatDuration(now.getTime() - Date.parse(d.startedAt ?? d.createdAt));
+  const holder = d.status === 'pending' ? 'the shiplog starting it' : 'its follower';
+  const heard = d.heartbeatAt ? `${holder} was last heard from ${formatDuration(now.getTime() - Date.parse(d.heartbeatAt))} ago` : 'nobody follows it';
+  return `${d.status} for ${age} and ${heard}`;
 }
 
 function hasChanges(report: CleanupReport): boolean {

@@ -4,6 +4,11 @@
  *
  *   pending -> running -> success | failed | cancelled   (final: never changed again)
  *              running -> timeout | stale                 (unresolved: reconcilable to a final status)
+ *   pending -> stale                                      (its creator died before it was seen to start)
+ *
+ * A pending record whose creator is gone may have reached its provider before the process died, so it becomes
+ * `stale` (unknown), never `cancelled`, which would be a guess; `cancelled` is for a creator that handled the
+ * signal itself before the start.
  */
 export const statuses = ['pending', 'running', 'success', 'failed', 'cancelled', 'timeout', 'stale'] as const;
 export type Status = (typeof statuses)[number];
@@ -18,7 +23,7 @@ export const unsettledStatuses: readonly Status[] = [...activeStatuses, ...unres
 export type EventSource = 'cli' | 'command' | 'watch' | 'poll' | 'reconcile' | 'cleanup' | 'import';
 
 const allowed: Record<Status, readonly Status[]> = {
-  pending: ['running', 'success', 'failed', 'cancelled'],
+  pending: ['running', 'success', 'failed', 'cancelled', 'stale'],
   running: ['success', 'failed', 'cancelled', 'timeout', 'stale'],
   timeout: ['success', 'failed', 'cancelled', 'stale'],
   stale: ['success', 'failed', 'cancelled'],

@@ -1,12 +1,15 @@
 import type { Deployment } from './deployment.js';
 import type { Transaction } from 'kysely';
+import { lastHeardFrom, staleAge } from './db/abandoned.js';
 import { findActive, findByIdempotencyKey, insertDeployment, type DeploymentRef } from './db/deployments.js';
 import type { Database, ProviderName } from './db/schema.js';
 import type { Store } from './db/store.js';
 import { applyTransition } from './db/transition.js';
 import { ConflictError } from './errors.js';
+import { formatDuration } from './duration.js';
 import { newDeploymentKey } from './ids.js';
 import type { EventSource, Status } from './lifecycle.js';
+import { leaseExpiredBefore } from './tracker.js';
 
 /** What a new deployment record holds when it is created. */
 export interface NewDeployment {
@@ -29,6 +32,11 @@ export interface NewDeployment {
   /** The older active deployment of the same app and environment becomes `cancelled` instead of refusing. */
   supersede?: boolean;
   source: EventSource;
+  /**
+   * The tracker owner of the process that will start and follow it: the record carries that lease from its
+   * first moment, so a process killed before it starts it leaves a record others can tell is abandoned.
+   */
+  leaseOwner?: string;
 }
 
 export type Recorded = { ref: DeploymentRef; created: true } | { ref: DeploymentRef; created: false; existing: Deployment };
@@ -71,12 +79,7 @@ async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Pr
   const now = new Date().toISOString();
   const key = newDeploymentKey();
   if (active) {
-    if (!request.supersede) {
-      throw new ConflictError(
-        `${request.app} in ${request.env} already has an active deployment ${active.key} (${active.status} since ${active.startedAt ?? active.createdAt}); finish it, or pass --supersede to cancel it`,
-        'active_conflict',
-      );
-    }
+    if (!request.supersede) throw new ConflictError(await activeConflict(tx, active, now), 'active_conflict');
     const superseded = await applyTransition(tx, {
       id: active.id,
       from: active.status,
@@ -110,14 +113,32 @@ async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Pr
     started_at: request.status === 'running' ? now : null,
     completed_at: null,
     error: null,
-    lease_owner: null,
-    heartbeat_at: null,
+    lease_owner: request.leaseOwner ?? null,
+    heartbeat_at: request.leaseOwner === undefined ? null : now,
   });
   await tx
     .insertInto('deployment_events')
     .values({ deployment_id: ref[0], at: now, from_status: null, to_status: request.status, source: request.source, detail: request.message ?? null })
     .execute();
   return { ref, created: true };
+}
+
+/**
+ * Why a deploy is refused for the active deployment it found, and what to do. One whose shiplog died (its lease
+ * expired) would block every later deploy until someone settles it, so the message says so and how.
+ */
+async function activeConflict(tx: Transaction<Database>, active: Deployment, now: string): Promise<string> {
+  const since = `${active.status} since ${active.startedAt ?? active.createdAt}`;
+  const heard = await lastHeardFrom(tx, active.id);
+  const nowMs = Date.parse(now);
+  if (heard === null || heard >= leaseExpiredBefore(nowMs)) {
+    return `${active.app} in ${active.env} already has an active deployment ${active.key} (${since}); finish it, or pass --supersede to cancel it`;
+  }
+  const age = staleAge(nowMs - Date.parse(active.startedAt ?? active.createdAt));
+  return (
+    `${active.app} in ${active.env} already has an active deployment ${active.key} (${since}) whose shiplog is gone (last heard from ${formatDuration(nowMs - Date.parse(heard))} ago): ` +
+    `settle it with 'shiplog cleanup --stale ${age} --reconcile --apply', or pass --supersede to cancel it`
+  );
 }
 
 /** Which of the fields that define a deployment differ between the first use of a key and this one. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandOutcome, type CommandExit } from '../src/providers/command/outcome.js';
+import { commandOutcome, endedLikeGroupSignal, type CommandExit } from '../src/providers/command/outcome.js';
 
 const exit = (over: Partial<CommandExit>): CommandExit => ({ exitCode: 0, signal: null, interruptedBy: null, timedOut: false, tail: '', ...over });
 
@@ -23,5 +23,18 @@ describe('what a deploy command exit means', () => {
 
   it('a success carries no error', () => {
     expect(commandOutcome(exit({ tail: 'all good' })).error).toBeUndefined();
+  });
+
+  it.each([
+    ['killed by SIGINT', exit({ exitCode: null, signal: 'SIGINT' }), true],
+    ['killed by SIGTERM', exit({ exitCode: null, signal: 'SIGTERM' }), true],
+    ['killed by SIGHUP', exit({ exitCode: null, signal: 'SIGHUP' }), true],
+    ['exit 130 (128 + SIGINT)', exit({ exitCode: 130 }), true],
+    ['exit 143 (128 + SIGTERM)', exit({ exitCode: 143 }), true],
+    ['killed by SIGKILL', exit({ exitCode: null, signal: 'SIGKILL' }), false],
+    ['exit 1', exit({ exitCode: 1 }), false],
+    ['exit 0', exit({}), false],
+  ] as const)('a command %s may have died of the signal shiplog is about to get: %s', (_name, given, expected) => {
+    expect(endedLikeGroupSignal(given)).toBe(expected);
   });
 });

@@ -92,12 +92,27 @@ describeEachStore('deploy --status-url and poll on %s', (kind) => {
     expect((await snapshot(store)).deployments).toEqual([]);
   });
 
-  it('a refused request stops with exit 5 and a line naming the header and its variable; the record stays running', async () => {
+  it('a refused request stops with exit 5 and a line naming the header and its variable; the record stays running and the line says how to resume', async () => {
     fake.script(path, [{ status: 'rolling' }]);
-    const result = await runCli(waiting(), { env: env({ DEPLOY_TOKEN: 'stale-token' }) });
+    const result = await runCli(waiting('--key', 'ci-41'), { env: env({ DEPLOY_TOKEN: 'stale-token' }) });
     expect(result.code).toBe(5);
-    expect(result.stderr.trim()).toBe('shiplog: the status URL refused the request (HTTP 401): check the credentials its headers carry (Authorization from $DEPLOY_TOKEN)');
-    expect((await snapshot(store)).deployments).toMatchObject([{ status: 'running', lease_owner: null }]);
+    const [row] = (await snapshot(store)).deployments;
+    expect(row).toMatchObject({ status: 'running', lease_owner: null });
+    expect(result.stderr.trim()).toBe(
+      `shiplog: the status URL refused the request (HTTP 401): check the credentials its headers carry (Authorization from $DEPLOY_TOKEN); ${row!.key} stays running: once that is fixed, resume with 'shiplog poll ${row!.key}' or this deploy again with --key 'ci-41'`,
+    );
+  });
+
+  it('the same deploy again with its key, once the token is fixed, follows the running record to its end', async () => {
+    fake.script(path, [{ status: 'rolling' }]);
+    const retried = waiting('--key', 'ci-42', '--success-values', 'done');
+    expect((await runCli(retried, { env: env({ DEPLOY_TOKEN: 'stale-token' }) })).code).toBe(5);
+    fake.script(path, [{ status: 'rolling' }, { status: 'done' }]);
+    const { result, json } = await runCliJson(retried, { env: env() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`${json.key} was already recorded with key 'ci-42' and is still running: following it again`);
+    expect(json.status).toBe('success');
+    expect((await snapshot(store)).deployments).toHaveLength(1);
   });
 
   it('a literal header value is sent by the deploy that waits and stored nowhere', async () => {

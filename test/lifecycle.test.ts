@@ -6,6 +6,7 @@ describe('the status lifecycle', () => {
     ['pending', 'running'],
     ['pending', 'failed'],
     ['pending', 'cancelled'],
+    ['pending', 'stale'],
     ['running', 'success'],
     ['running', 'failed'],
     ['running', 'cancelled'],
@@ -22,6 +23,7 @@ describe('the status lifecycle', () => {
 
   const forbidden: [Status, Status][] = [
     ['running', 'pending'],
+    ['pending', 'timeout'],
     ['running', 'running'],
     ['timeout', 'running'],
     ['stale', 'running'],

@@ -1,19 +1,24 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sql } from 'kysely';
-import { findAbandoned } from '../db/abandoned.js';
+import { findAbandoned, staleAge } from '../db/abandoned.js';
 import { findDuplicates } from '../db/duplicates.js';
 import { appliedMigrations, migrations } from '../db/migrations.js';
 import { openStore, type Store } from '../db/store.js';
 import { EnvironmentError } from '../errors.js';
-import { unresolvedStatuses } from '../lifecycle.js';
-import { leaseExpiredBefore } from '../tracker.js';
+import type { Deployment } from '../deployment.js';
+import { formatDuration } from '../duration.js';
+import { activeStatuses, unresolvedStatuses } from '../lifecycle.js';
+import { leaseExpiredBefore, leaseTtlMs } from '../tracker.js';
 import { fail, ok, warn, type Check } from './check.js';
 
 /** Above this size a full integrity check reads for too long; quick_check skips the index cross-checks. */
 const fullIntegrityCheckBytes = 512 * 1024 * 1024;
-/** Running this long with nobody following it, a deployment is all but surely abandoned. */
-const abandonedAfterMs = 3_600_000;
+/**
+ * Running this long with nobody following it, a record-only deployment (which CI closes with `finish`) is all but
+ * surely abandoned. One whose shiplog died is abandoned as soon as its lease expires, whatever its age.
+ */
+const unheldAbandonedAfterMs = 3_600_000;
 const duplicateWindowMs = 60_000;
 
 /** Ends a probe transaction so that what it wrote is rolled back. */
@@ -147,7 +152,12 @@ async function checkRecords(store: Store): Promise<Check[]> {
   const leaseCutoff = leaseExpiredBefore(now);
   const { groups, abandoned, unresolved } = await store.read(async (tx) => ({
     groups: await findDuplicates(tx, store.dialect.kind, duplicateWindowMs, leaseCutoff),
-    abandoned: await findAbandoned(tx, { statuses: ['running'], startedBefore: new Date(now - abandonedAfterMs).toISOString(), leaseExpiredBefore: leaseCutoff }),
+    abandoned: await findAbandoned(tx, {
+      statuses: activeStatuses,
+      startedBefore: new Date(now).toISOString(),
+      unheldStartedBefore: new Date(now - unheldAbandonedAfterMs).toISOString(),
+      leaseExpiredBefore: leaseCutoff,
+    }),
     unresolved: Number(
       (await tx.selectFrom('deployments').select((eb) => eb.fn.countAll().as('count')).where('status', 'in', unresolvedStatuses).executeTakeFirstOrThrow()).count,
     ),
@@ -161,11 +171,21 @@ async function checkRecords(store: Store): Promise<Check[]> {
   if (abandoned.length === 0 && unresolved === 0) {
     checks.push(ok('stale records', 'none'));
   } else {
+    const gone = abandoned.filter((d) => d.heartbeatAt !== null);
+    const unheld = abandoned.filter((d) => d.heartbeatAt === null);
     const parts = [
-      abandoned.length > 0 && `${abandoned.length} running for over an hour with nobody following them`,
+      gone.length > 0 && `${gone.length} ${statusWords(gone)} whose shiplog is gone (no heartbeat for over ${formatDuration(leaseTtlMs)})`,
+      unheld.length > 0 && `${unheld.length} ${statusWords(unheld)} for over an hour with nobody following them`,
       unresolved > 0 && `${unresolved} left timeout or stale`,
     ].filter((part): part is string => typeof part === 'string');
-    checks.push(warn('stale records', `${parts.join('; ')}; 'shiplog cleanup --stale 1h --reconcile' settles them`));
+    // Old enough to take in every abandoned record found, however recently its shiplog died.
+    const youngest = Math.min(unheldAbandonedAfterMs, ...abandoned.map((d) => now - Date.parse(d.startedAt ?? d.createdAt)));
+    checks.push(warn('stale records', `${parts.join('; ')}; 'shiplog cleanup --stale ${staleAge(youngest)} --reconcile' settles them`));
   }
   return checks;
+}
+
+/** `running`, `pending`, or both, as the records at hand are. */
+function statusWords(records: readonly Deployment[]): string {
+  return [...new Set(records.map((d) => d.status))].sort().join(' or ');
 }

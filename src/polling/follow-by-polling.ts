@@ -1,4 +1,3 @@
-import { interruptible } from '../interrupt.js';
 import type { Status } from '../lifecycle.js';
 import { ProgressBoard } from '../progress.js';
 import type { FollowedDeployment, FollowOptions } from '../providers/provider.js';
@@ -24,7 +23,7 @@ export async function followByPolling(
   const board = new ProgressBoard(options.out);
   let ends;
   try {
-    ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline: options.deadline, signal, board }, [{ deployment: followed, probe }]));
+    ends = await pollDeployments({ tracker, settings, deadline: options.deadline, signal: options.signal, board }, [{ deployment: followed, probe }]);
   } finally {
     board.close();
   }

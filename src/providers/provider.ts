@@ -20,7 +20,7 @@ export interface DeployPlan {
    * history id, the generation to wait for), saved on the record as it becomes `running`. A throw records
    * `failed` with the message as the error, then ends the command with the error's exit code.
    */
-  start?(deployment: FollowedDeployment, out: Output): Promise<Record<string, unknown>>;
+  start?(deployment: FollowedDeployment, out: Output, options: StartOptions): Promise<Record<string, unknown>>;
   /**
    * Follows the started deployment to its outcome and settles it through the tracker; resolves with the
    * status the record ended in. Absent when the deploy does not wait.
@@ -36,8 +36,17 @@ export interface FollowedDeployment {
   target: Record<string, unknown> | null;
 }
 
+export interface StartOptions {
+  /** Aborts on the first SIGINT or SIGTERM shiplog gets: a start waiting on the network gives up at once. */
+  signal: AbortSignal;
+  /** Absolute time (epoch ms) from --timeout by which the start gives up; undefined leaves it to the request timeout. */
+  deadline?: number;
+}
+
 export interface FollowOptions {
   out: Output;
   /** Absolute time (epoch ms) after which an unresolved deployment becomes `timeout`; undefined waits on. */
   deadline?: number;
+  /** Aborts on the first SIGINT or SIGTERM shiplog itself gets, whatever else saw the signal first. */
+  signal: AbortSignal;
 }

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { Outcome } from '../../tracker.js';
 
 /** How a deploy command ended, as seen by the process that ran it. */
@@ -25,6 +26,19 @@ export function commandOutcome(exit: CommandExit): Outcome {
   }
   const how = exit.signal !== null ? `command killed by ${exit.signal}` : `command exited ${exit.exitCode}`;
   return { to: 'failed', detail: how, error: withTail(how, exit.tail) };
+}
+
+/** The signals a terminal's Ctrl-C, a CI cancel or a closed session send to a whole process group. */
+const groupStopSignals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Whether the command ended the way a signal sent to shiplog's whole process group ends it (killed by SIGINT,
+ * SIGTERM or SIGHUP, or exiting 128 + that signal's number, as shells and most tools do): then shiplog may be
+ * about to get the same signal, and only a moment later than the command did.
+ */
+export function endedLikeGroupSignal(exit: Pick<CommandExit, 'exitCode' | 'signal'>): boolean {
+  if (exit.signal !== null) return groupStopSignals.includes(exit.signal);
+  return exit.exitCode !== null && groupStopSignals.some((signal) => exit.exitCode === 128 + constants.signals[signal]);
 }
 
 function withTail(summary: string, tail: string): string {

@@ -1,8 +1,13 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { interruptedBy } from '../../interrupt.js';
 import type { Status } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
 import type { DeployPlan } from '../provider.js';
-import { commandOutcome } from './outcome.js';
+import { commandOutcome, endedLikeGroupSignal } from './outcome.js';
 import { requireExecutable, runCommand, type RunningCommand } from './run-command.js';
+
+/** How long a command that died of a group's signal waits for shiplog's own copy of it; it comes in milliseconds. */
+const groupSignalGraceMs = 1_000;
 
 /**
  * `deploy -- COMMAND ARGS…`: the command is the deployment. It starts when the record is written, and its
@@ -20,9 +25,13 @@ export function commandPlan(argv: readonly string[], out: Output, timeoutMs: num
       running = runCommand(argv, { stdout: commandStdout(out), stderr: process.stderr, timeoutMs });
       return {};
     },
-    async follow(tracker, deployment): Promise<Status> {
+    async follow(tracker, deployment, { signal }): Promise<Status> {
       const exit = await running!.exited;
-      return tracker.settle(deployment.id, commandOutcome(exit));
+      // A Ctrl-C in a terminal reaches the command too, which may die of it before shiplog has seen its own copy:
+      // wait a moment for that copy, since once shiplog itself was signalled the outcome is cancelled however the
+      // command died.
+      if (exit.interruptedBy === null && !exit.timedOut && endedLikeGroupSignal(exit)) await delay(groupSignalGraceMs, undefined, { signal }).catch(() => undefined);
+      return tracker.settle(deployment.id, commandOutcome({ ...exit, interruptedBy: exit.interruptedBy ?? interruptedBy(signal) }));
     },
   };
 }

@@ -21,13 +21,14 @@ export class NcpClient {
 
   /**
    * Starts the scenario and resolves with the history id of the run. Not retried: a start that timed out or
-   * met a 5xx may have begun anyway, and starting it twice would be worse than saying so.
+   * met a 5xx may have begun anyway, and starting it twice would be worse than saying so. `signal` drops the
+   * request at once (Ctrl-C) and throws its reason.
    */
-  async startScenario(target: NcpTarget, timeoutMs: number): Promise<number | string> {
+  async startScenario(target: NcpTarget, timeoutMs: number, signal?: AbortSignal): Promise<number | string> {
     const path = `/api/v1/project/${segment(target.projectId)}/stage/${segment(target.stageId)}/scenario/${segment(target.scenarioId)}/deploy`;
     let body: unknown;
     try {
-      body = await this.call('POST', path, timeoutMs);
+      body = await this.call('POST', path, timeoutMs, signal);
     } catch (error) {
       if (!(error instanceof TransientFailure)) throw error;
       throw new EnvironmentError(

@@ -21,8 +21,10 @@ export async function ncpPlan(options: ProviderOptions): Promise<DeployPlan> {
     target: { ...target },
     initialStatus: 'pending',
     source: 'poll',
-    async start() {
-      return { ncpDeployId: await client.startScenario(target, settings.requestTimeoutMs) };
+    async start(_deployment, _out, { signal, deadline }) {
+      // --timeout bounds the start too: a start that never answers must not outlast it.
+      const timeoutMs = deadline === undefined ? settings.requestTimeoutMs : Math.max(1, Math.min(settings.requestTimeoutMs, deadline - Date.now()));
+      return { ncpDeployId: await client.startScenario(target, timeoutMs, signal) };
     },
     follow: options.wait
       ? (tracker, deployment, follow) => {
