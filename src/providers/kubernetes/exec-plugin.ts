@@ -89,11 +89,11 @@ export class ExecPlugin {
       };
       const timer = setTimeout(() => kill(`gave no credential within ${formatDuration(pluginTimeoutMs)} and was killed`), pluginTimeoutMs);
       // Runs before any other handler: a signal means the wait this run serves is over, whoever handles it. When
-      // nobody does, the signal is raised again so the process ends as it would have without this handler.
+      // nobody does, the signal is raised again once the plugin is gone, so the process ends as it would have.
       const onSignal = (signal: NodeJS.Signals) => {
         kill(`was killed because shiplog received ${signal}`);
         detach();
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (process.listenerCount(signal) === 0) child.once('close', () => process.kill(process.pid, signal));
       };
       const onExit = () => kill('was killed because shiplog exited');
       const detach = () => {
