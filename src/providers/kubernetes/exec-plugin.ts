@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { formatDuration } from '../../duration.js';
 import { EnvironmentError } from '../../errors.js';
 import { lastLineWithoutSecrets } from './exec-stderr.js';
+import { envMs } from './watch-tuning.js';
 
 /**
  * How long a kubeconfig exec plugin may take to print its credential before shiplog kills it. Cloud plugins
  * (aws eks get-token, gke-gcloud-auth-plugin) answer within seconds; one that has not in 30 s is stuck.
  */
-const pluginTimeoutMs = Number(process.env.SHIPLOG_KUBE_EXEC_TIMEOUT_MS ?? 30_000);
+const defaultTimeoutMs = 30_000;
 /** A credential this close to its expiry is fetched anew, so no request leaves with one about to lapse. */
 const renewBeforeMs = 10_000;
 const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -42,12 +43,19 @@ export class ExecPlugin {
   private running: Promise<ExecCredential> | undefined;
   private killRunning: ((why: string) => void) | undefined;
   private closed = false;
+  private readonly timeoutMs: number;
 
-  /** `who`: the kubeconfig user and context, as failure lines name them. */
+  /**
+   * `who`: the kubeconfig user and context, as failure lines name them. `env`: what the plugin runs with, plus
+   * the kubeconfig's `env` entries; its SHIPLOG_KUBE_EXEC_TIMEOUT_MS sets the bound.
+   */
   constructor(
     private readonly exec: ExecConfig,
     private readonly who: string,
-  ) {}
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.timeoutMs = envMs(env, 'SHIPLOG_KUBE_EXEC_TIMEOUT_MS') ?? defaultTimeoutMs;
+  }
 
   credential(): Promise<ExecCredential> {
     const cached = this.cached;
@@ -69,7 +77,7 @@ export class ExecPlugin {
   private run(): Promise<ExecCredential> {
     if (this.closed) return Promise.reject(new EnvironmentError(`${this.name} was not run: shiplog is stopping`, 'k8s_exec_plugin'));
     return new Promise<ExecCredential>((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: this.execInfo() };
+      const env: NodeJS.ProcessEnv = { ...this.env, KUBERNETES_EXEC_INFO: this.execInfo() };
       for (const { name, value } of this.exec.env ?? []) env[name] = value;
       // Its own process group, so that killing it takes along whatever it started (a shell script's children).
       const child = spawn(this.exec.command, this.exec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -87,7 +95,7 @@ export class ExecPlugin {
           // already gone
         }
       };
-      const timer = setTimeout(() => kill(`gave no credential within ${formatDuration(pluginTimeoutMs)} and was killed`), pluginTimeoutMs);
+      const timer = setTimeout(() => kill(`gave no credential within ${formatDuration(this.timeoutMs)} and was killed`), this.timeoutMs);
       // Runs before any other handler: a signal means the wait this run serves is over, whoever handles it. When
       // nobody does, the signal is raised again once the plugin is gone, so the process ends as it would have.
       const onSignal = (signal: NodeJS.Signals) => {

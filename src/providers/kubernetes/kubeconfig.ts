@@ -49,7 +49,7 @@ export function loadKubeAccess(choice: KubeconfigChoice, env: NodeJS.ProcessEnv 
   if (!user) {
     throw new EnvironmentError(`context '${context}' in kubeconfig ${origin} names a user that is not defined there`, 'kubeconfig');
   }
-  const execPlugin = user.exec ? runExecPluginHere(config, user, context) : undefined;
+  const execPlugin = user.exec ? runExecPluginHere(config, user, context, env) : undefined;
   return { config, context, server: printableServer(cluster.server), execPlugin };
 }
 
@@ -60,8 +60,8 @@ type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
  * client the credential shiplog's bounded run of the same plugin returns, the way the client would apply it:
  * a bearer token, or a client certificate and key.
  */
-function runExecPluginHere(config: KubeConfig, user: User, context: string): ExecPlugin {
-  const plugin = new ExecPlugin(user.exec as ExecConfig, `user '${user.name}', context '${context}'`);
+function runExecPluginHere(config: KubeConfig, user: User, context: string, env: NodeJS.ProcessEnv): ExecPlugin {
+  const plugin = new ExecPlugin(user.exec as ExecConfig, `user '${user.name}', context '${context}'`, env);
   const withoutExec: User = { ...user, exec: undefined };
   config.users = config.users.map((entry) => (entry === user ? withoutExec : entry));
   const authenticator: Authenticator = {
