@@ -15,6 +15,8 @@ describe("an exec plugin's last stderr line keeps its words and masks what looks
     ['a bearer token alone', 'token is Bearer abc123', 'token is Bearer ***'],
     ['a JWT', `got ${jwt} back`, 'got *** back'],
     ['a long key-like run', 'key AKIAABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 rejected', 'key *** rejected'],
+    ['a long run in mixed case', 'secret wJalrXUtnFEMIKbMDENGbPxRfiCYEXAMPLEKEY rejected', 'secret *** rejected'],
+    ['a long lower-case path, which is no secret', 'exec: /usr/local/google-cloud-sdk/bin/gke-gcloud-auth-plugin: not found', 'exec: /usr/local/google-cloud-sdk/bin/gke-gcloud-auth-plugin: not found'],
     ['colour codes', '\x1b[31merror:\x1b[0m expired', 'error: expired'],
     ['nothing at all', '', ''],
   ];

@@ -5,8 +5,10 @@ const maxChars = 200;
 const namedSecret = /\b([\w.-]*(?:token|secret|password|passwd|pwd|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|authorization|cookie)[\w.-]*)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi;
 /** `Bearer …` / `Basic …` as in an Authorization header. */
 const schemeSecret = /\b(bearer|basic)\s+[^\s"',;]+/gi;
-/** A JWT (three base64url parts, the first a JSON header), or any long unbroken run of key-like characters. */
-const opaqueSecret = /\beyJ[\w-]*\.[\w-]*\.[\w-]*|[A-Za-z0-9+/_-]{32,}={0,2}/g;
+/** A JWT (three base64url parts, the first a JSON header). */
+const jwt = /\beyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+/** A long unbroken run of key-like characters: a secret when it has a digit or mixed case (a lower-case path does not). */
+const opaqueRun = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
 
 /**
  * The last non-empty line a plugin wrote on stderr, for the one line that says it failed. Plugins log what
@@ -21,6 +23,10 @@ export function lastLineWithoutSecrets(stderr: string, known: readonly (string |
     .filter((line) => line.length > 0);
   let line = lines.at(-1) ?? '';
   for (const secret of known) if (secret) line = line.split(secret).join('***');
-  line = line.replace(schemeSecret, '$1 ***').replace(namedSecret, '$1$2***').replace(opaqueSecret, '***');
+  line = line
+    .replace(schemeSecret, '$1 ***')
+    .replace(namedSecret, '$1$2***')
+    .replace(jwt, '***')
+    .replace(opaqueRun, (run) => (/\d/.test(run) || (/[a-z]/.test(run) && /[A-Z]/.test(run)) ? '***' : run));
   return line.length > maxChars ? `${line.slice(0, maxChars)}…` : line;
 }
