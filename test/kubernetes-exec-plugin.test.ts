@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { writeKubeconfig } from '../fixtures/kube-config.js';
-import { runCliJson, startCli, type DeploymentJson } from './support/cli.js';
+import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { recordRollouts, storeWithCluster, waitUntil } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
@@ -57,6 +58,15 @@ describeEachStore('the kubeconfig exec credential plugin on %s', (kind) => {
     expect(t.cluster.api.requests.length).toBeGreaterThanOrEqual(4);
     expect(readFileSync(`${script}.runs`, 'utf8').trim().split('\n')).toHaveLength(1);
     for (const text of [result.stdout, result.stderr, JSON.stringify(await snapshot(t.store))]) expect(text).not.toContain(t.cluster.api.token);
+  });
+
+  it('an exec command written as a relative path is run from the directory of its kubeconfig, as kubectl runs it', async () => {
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: t.cluster.api.token } };
+    withPlugin('relative-plugin', `echo '${JSON.stringify(credential)}'`);
+    const kubeconfig = writeKubeconfig(t.store.dir, { server: t.cluster.api.url, exec: { command: './relative-plugin' } }, 'relative.kubeconfig');
+    const { code, stderr } = await runCli(['--db', t.store.spec, ...deployArgs], { env: { ...t.cluster.env, KUBECONFIG: kubeconfig }, cwd: tmpdir() });
+    expect(code, stderr).toBe(0);
+    expect(t.cluster.api.get('prod', 'web')!.spec.template.spec.containers[0]!.image).toBe('web:2');
   });
 
   it('a plugin that hangs is killed at its bound: track exits 5 naming it and its last stderr line, without the secret, and lets go of the lease', async () => {

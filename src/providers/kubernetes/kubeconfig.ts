@@ -1,6 +1,6 @@
 import { accessSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
 import { ExecPlugin, type ExecConfig } from './exec-plugin.js';
@@ -105,6 +105,11 @@ function readFile(config: KubeConfig, file: string): void {
     config.loadFromFile(file);
   } catch (error) {
     throw new EnvironmentError(`kubeconfig ${file} is malformed (${safeReason(error)}); check it with 'kubectl config view'`, 'kubeconfig');
+  }
+  // As kubectl does (and the client does not): an exec command given as a relative path is relative to its file.
+  for (const user of config.users) {
+    const exec = user.exec as ExecConfig | undefined;
+    if (exec?.command && exec.command.includes(sep) && !isAbsolute(exec.command)) exec.command = resolve(dirname(file), exec.command);
   }
 }
 
