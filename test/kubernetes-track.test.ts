@@ -87,16 +87,64 @@ describeEachStore('track on %s', (kind) => {
     expect((await show(key)).status).toBe('success');
   });
 
-  it('a watch that goes silent is restarted by the watchdog and the rollout is still seen to its end', async () => {
+  it('a watch that goes silent is restarted by the watchdog and the namespace listed again, so a change made during the silence is seen though every watch stays silent', async () => {
     t.cluster.api.behave('prod', 'web', 'manual');
     const [, key] = await webRollout();
-    const track = start(['track', key], { SHIPLOG_WATCH_IDLE_MS: '500' });
+    const track = start(['track', key, '--timeout', '15s'], { SHIPLOG_WATCH_IDLE_MS: '500' });
     await t.cluster.api.waitForWatches(1, 'prod');
-    t.cluster.api.silenceWatches();
+    t.cluster.api.silenceEveryWatch(true);
     while (t.cluster.api.step('prod', 'web'));
     const { code, stderr } = await track.result;
     expect(code, stderr).toBe(0);
-    expect(t.cluster.api.watchRequests('prod').length).toBeGreaterThanOrEqual(2);
+    expect(t.cluster.api.listRequests('prod').length).toBeGreaterThanOrEqual(2);
+    expect((await show(key)).status).toBe('success');
+  });
+
+  it('a watch answered 410 Gone again and again lists again with growing waits, not a hundred times a second', async () => {
+    t.cluster.api.behave('prod', 'web', 'manual');
+    const [, key] = await webRollout();
+    const track = start(['track', key], { SHIPLOG_WATCH_BACKOFF_MS: '200', SHIPLOG_WATCH_BACKOFF_CAP_MS: '1000' });
+    await t.cluster.api.waitForWatches(1, 'prod');
+    t.cluster.api.expireEveryWatch(true);
+    t.cluster.api.dropWatches();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const lists = t.cluster.api.listRequests('prod').length;
+    const watches = t.cluster.api.watchRequests('prod');
+    const listed = t.cluster.api.get('prod', 'web')!.metadata.resourceVersion;
+    t.cluster.api.expireEveryWatch(false);
+    while (t.cluster.api.step('prod', 'web'));
+    const { code, stderr } = await track.result;
+    expect(code, stderr).toBe(0);
+    // Waits of 200, 400, 800, 1000 ms (each ±20%) leave room for three or four lists in two seconds.
+    expect(lists).toBeGreaterThanOrEqual(2);
+    expect(lists).toBeLessThanOrEqual(6);
+    // Each watch starts from the resourceVersion of the fresh list before it, nothing having changed since.
+    expect(watches.slice(1).map((r) => r.query.resourceVersion)).toEqual(Array(watches.length - 1).fill(listed));
+    expect((await show(key)).status).toBe('success');
+  });
+
+  it('a list answered 500 once is tried again, and track --all still ends in success', async () => {
+    const [, key] = await webRollout();
+    t.cluster.api.failNextLists(1);
+    const { code, stderr } = await cli(['track', '--all']);
+    expect(code, stderr).toBe(0);
+    expect(t.cluster.api.listRequests('prod')).toHaveLength(2);
+    expect((await show(key)).status).toBe('success');
+  });
+
+  it('track --all --follow survives a 500 on listing a namespace it meets for the first time', async () => {
+    t.cluster.api.addDeployment('staging', 'web', { replicas: 1 });
+    const watcher = start(['--verbose', 'track', '--all', '--follow']);
+    const stderr = stderrSoFar(watcher);
+    await waitUntil('the watcher has read what was recorded before it', () => stderr().includes('watching the store for newly recorded Kubernetes deployments'), stderr);
+    t.cluster.api.failNextLists(1);
+    const [[, key]] = (await recordRollouts(t.store.spec, t.cluster, [{ app: 'web', env: 'staging', namespace: 'staging', name: 'web', image: 'web:2' }])) as [[number, string]];
+    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: successfully rolled out'), stderr);
+    expect(stderr()).toContain('answered HTTP 500 while listing Deployments in namespace staging; listing again in');
+    watcher.kill('SIGTERM');
+    const { code } = await watcher.result;
+    expect(code).toBe(0);
+    expect(t.cluster.api.listRequests('staging')).toHaveLength(2);
     expect((await show(key)).status).toBe('success');
   });
 

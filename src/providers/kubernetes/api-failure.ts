@@ -17,25 +17,47 @@ export function httpStatusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** 401 and 403 do not get better by retrying: the command stops with exit 5. Takes a raw error or a described one. */
+/** A failed call described in one line; `statusCode` keeps the server's answer, for deciding on a retry. */
+export class ApiFailure extends EnvironmentError {
+  constructor(
+    message: string,
+    code: string,
+    readonly statusCode?: number,
+  ) {
+    super(message, code);
+  }
+}
+
+/**
+ * 401, 403 and a failed exec credential plugin do not get better by retrying: the command stops with exit 5.
+ * Takes a raw error or a described one.
+ */
 export function isCredentialFailure(error: unknown): boolean {
-  if (error instanceof EnvironmentError) return error.code === 'k8s_unauthorized' || error.code === 'k8s_forbidden';
+  if (error instanceof EnvironmentError) return ['k8s_unauthorized', 'k8s_forbidden', 'k8s_exec_plugin'].includes(error.code);
   const status = httpStatusOf(error);
   return status === 401 || status === 403;
+}
+
+/** A server error, throttling, or no answer at all: the API server's bad moment, worth another try later. */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof EnvironmentError && error.code === 'k8s_unreachable') return true;
+  const status = httpStatusOf(error);
+  return status !== undefined && (status >= 500 || status === 429 || status === 408);
 }
 
 /**
  * One line for a failed call to the API server, naming the context and the server and what shiplog was doing.
  * Built from the status code or the network error code only: the client's own messages carry response bodies,
- * and an auth plugin's may carry more, so none of them is passed on.
+ * so none of them is passed on. A line shiplog already wrote (an exec plugin's failure) is passed on as it is.
  */
 export function describeApiFailure(error: unknown, where: ApiWhere, doing: string): EnvironmentError {
+  if (error instanceof EnvironmentError) return error;
   const at = `the Kubernetes API at ${where.server} (context '${where.context}')`;
   const status = httpStatusOf(error);
-  if (status === 401) return new EnvironmentError(`${at} refused the credentials (401 Unauthorized) while ${doing}; renew them in the kubeconfig`, 'k8s_unauthorized');
-  if (status === 403) return new EnvironmentError(`${at} does not allow ${doing} (403 Forbidden); ask for access to Deployments there`, 'k8s_forbidden');
-  if (status !== undefined) return new EnvironmentError(`${at} answered HTTP ${status} while ${doing}`, 'k8s_api');
-  return new EnvironmentError(`cannot reach ${at} while ${doing}: ${networkReason(error)}`, 'k8s_unreachable');
+  if (status === 401) return new ApiFailure(`${at} refused the credentials (401 Unauthorized) while ${doing}; renew them in the kubeconfig`, 'k8s_unauthorized', status);
+  if (status === 403) return new ApiFailure(`${at} does not allow ${doing} (403 Forbidden); ask for access to Deployments there`, 'k8s_forbidden', status);
+  if (status !== undefined) return new ApiFailure(`${at} answered HTTP ${status} while ${doing}`, 'k8s_api', status);
+  return new ApiFailure(`cannot reach ${at} while ${doing}: ${networkReason(error)}`, 'k8s_unreachable');
 }
 
 function networkReason(error: unknown): string {

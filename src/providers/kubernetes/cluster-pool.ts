@@ -26,4 +26,8 @@ export class ClusterPool {
     }
     return cluster;
   }
+
+  close(): void {
+    for (const cluster of this.clusters.values()) cluster.close();
+  }
 }

@@ -45,6 +45,11 @@ export class KubeCluster {
     return { context: this.access.context, server: this.access.server };
   }
 
+  /** Ends what this cluster may have left running outside the process: its exec credential plugin. */
+  close(): void {
+    this.access.execPlugin?.close();
+  }
+
   async readDeployment(namespace: string, name: string): Promise<V1Deployment> {
     try {
       return await this.apps.readNamespacedDeployment({ namespace, name });

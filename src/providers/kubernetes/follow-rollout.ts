@@ -19,8 +19,8 @@ export async function followRollout(tracker: Tracker, cluster: KubeCluster, depl
   const board = new ProgressBoard(out);
   const follower = new RolloutFollower(tracker, new ClusterPool(undefined, cluster), board, watchTuning(), (line) => out.detail(line));
   try {
-    const end = await interruptible(async (interrupt) => {
-      await follower.add(deployment);
+    const end = await interruptible((interrupt) => {
+      follower.add(deployment);
       return firstEnd(follower.idle(), deadline, interrupt);
     });
     if (end === 'deadline') await follower.expire('the --timeout');

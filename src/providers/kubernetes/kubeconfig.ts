@@ -1,8 +1,9 @@
 import { accessSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { KubeConfig, type User } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
+import { ExecPlugin, type ExecConfig } from './exec-plugin.js';
 
 /** Where a pod's service account token is mounted; its presence means shiplog runs inside a cluster. */
 const serviceAccountToken = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -13,6 +14,8 @@ export interface KubeAccess {
   context: string;
   /** The API server's URL without credentials or query: safe to print and to record. */
   server: string;
+  /** The context user's `exec` credential plugin, which shiplog runs itself; close() it when done. */
+  execPlugin?: ExecPlugin;
 }
 
 export interface KubeconfigChoice {
@@ -42,10 +45,35 @@ export function loadKubeAccess(choice: KubeconfigChoice, env: NodeJS.ProcessEnv 
   if (!cluster) {
     throw new EnvironmentError(`context '${context}' in kubeconfig ${origin} names a cluster that is not defined there`, 'kubeconfig');
   }
-  if (!config.getCurrentUser()) {
+  const user = config.getCurrentUser();
+  if (!user) {
     throw new EnvironmentError(`context '${context}' in kubeconfig ${origin} names a user that is not defined there`, 'kubeconfig');
   }
-  return { config, context, server: printableServer(cluster.server) };
+  const execPlugin = user.exec ? runExecPluginHere(config, user, context, env) : undefined;
+  return { config, context, server: printableServer(cluster.server), execPlugin };
+}
+
+type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
+
+/**
+ * Takes the user's `exec` plugin away from the client, which would run it with no time limit, and hands the
+ * client the credential shiplog's bounded run of the same plugin returns, the way the client would apply it:
+ * a bearer token, or a client certificate and key.
+ */
+function runExecPluginHere(config: KubeConfig, user: User, context: string, env: NodeJS.ProcessEnv): ExecPlugin {
+  const plugin = new ExecPlugin(user.exec as ExecConfig, `user '${user.name}', context '${context}'`, env);
+  const withoutExec: User = { ...user, exec: undefined };
+  config.users = config.users.map((entry) => (entry === user ? withoutExec : entry));
+  const authenticator: Authenticator = {
+    isAuthProvider: (candidate) => candidate === withoutExec,
+    async applyAuthentication(_user, opts) {
+      const credential = await plugin.credential();
+      if (credential.clientCertificateData && credential.clientKeyData) Object.assign(opts, { cert: credential.clientCertificateData, key: credential.clientKeyData });
+      if (credential.token) opts.headers = { ...opts.headers, Authorization: `Bearer ${credential.token}` };
+    },
+  };
+  config.addAuthenticator(authenticator);
+  return plugin;
 }
 
 /** Fills `config` from the first source that exists and says which one it was. */
@@ -77,6 +105,11 @@ function readFile(config: KubeConfig, file: string): void {
     config.loadFromFile(file);
   } catch (error) {
     throw new EnvironmentError(`kubeconfig ${file} is malformed (${safeReason(error)}); check it with 'kubectl config view'`, 'kubeconfig');
+  }
+  // As kubectl does (and the client does not): an exec command given as a relative path is relative to its file.
+  for (const user of config.users) {
+    const exec = user.exec as ExecConfig | undefined;
+    if (exec?.command && exec.command.includes(sep) && !isAbsolute(exec.command)) exec.command = resolve(dirname(file), exec.command);
   }
 }
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { ShiplogError } from '../../errors.js';
 import { retryDelayMs } from '../../polling/backoff.js';
-import { describeApiFailure, httpStatusOf, isCredentialFailure } from './api-failure.js';
+import { describeApiFailure, httpStatusOf, isCredentialFailure, isTransientFailure } from './api-failure.js';
 import type { KubeCluster } from './cluster.js';
 import type { DeploymentSnapshot } from './rollout-status.js';
 import type { WatchTuning } from './watch-tuning.js';
@@ -11,9 +11,9 @@ import type { WatchTuning } from './watch-tuning.js';
 export interface NamespaceListener {
   /** A Deployment changed, or was deleted. */
   changed(name: string, observed: DeploymentSnapshot | 'deleted'): void;
-  /** The namespace was listed again (after a 410): every Deployment's state may have moved, deletions included. */
-  relisted(): void;
-  /** A failure retrying cannot mend (401, 403): the watch has stopped. */
+  /** The namespace was listed (the first time, or again): every Deployment's state may have moved, deletions included. */
+  listed(): void;
+  /** A failure retrying cannot mend (401, 403, a failed exec plugin, a request the server refuses): the watch has stopped. */
   failed(error: ShiplogError): void;
 }
 
@@ -28,14 +28,18 @@ type Ending =
 
 /**
  * One watch on the Deployments of one namespace, however many of them are followed, kept alive by hand
- * because the client does neither: it resumes from the last resourceVersion seen when the connection ends,
- * lists again when that version has expired (410 Gone), restarts a watch that has been silent for longer than
- * the watchdog period (a half-open connection looks exactly like a quiet namespace), and backs off between
- * restarts. It keeps the last state of each Deployment, reduced to what a rollout verdict reads.
+ * because the client does neither: it lists the namespace, watches from the list's resourceVersion, and
+ * resumes from the last resourceVersion seen when the connection ends. It lists again when that version has
+ * expired (410 Gone), and when the watchdog restarts a watch that was silent for longer than its period (a
+ * half-open connection, or a server that stopped sending, looks exactly like a quiet namespace; a list
+ * finds what was missed). Every restart and every list that failed for a passing reason (5xx, 429, no
+ * answer) waits its turn in one backoff, which starts over once a watch delivers events again. It keeps the
+ * last state of each Deployment, reduced to what a rollout verdict reads.
  */
 export class NamespaceWatch {
   private readonly objects = new Map<string, DeploymentSnapshot>();
   private resourceVersion = '';
+  private listedOnce = false;
   private stopped = false;
   private endCurrent: (() => void) | undefined;
   private failures = 0;
@@ -48,10 +52,14 @@ export class NamespaceWatch {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Lists the namespace, then keeps watching it in the background. A first list that fails throws: nothing is watched yet. */
-  async start(): Promise<void> {
-    await this.list();
+  /** Lists the namespace, then keeps watching it, in the background: the listener hears of each list and of the end. */
+  start(): void {
     void this.keepWatching();
+  }
+
+  /** Whether the namespace has been listed: before that, nothing is known of its Deployments. */
+  get listed(): boolean {
+    return this.listedOnce;
   }
 
   /** The last state seen of a Deployment; 'deleted' when the namespace has none of that name. */
@@ -75,47 +83,56 @@ export class NamespaceWatch {
   }
 
   private async keepWatching(): Promise<void> {
+    let relist = true;
     while (!this.stopped) {
+      if (relist && !(await this.listUntilListed())) return;
       const ending = await this.watchOnce();
       if (ending.kind === 'stopped' || this.stopped) return;
-      if (ending.kind === 'fatal') {
-        this.stopped = true;
-        this.listener.failed(ending.error);
-        return;
-      }
-      if (ending.kind === 'expired') {
-        this.log(`watch of namespace ${this.namespace}: resourceVersion ${this.resourceVersion} expired (410 Gone); listing again`);
-        if (await this.relist()) continue;
-        return;
-      }
+      if (ending.kind === 'fatal') return this.fail(ending.error);
       // A watch that delivered events was healthy: the next restart waits the shortest time again.
       if ((ending.kind === 'closed' || ending.kind === 'broken') && ending.events > 0) this.failures = 0;
-      this.failures += 1;
-      const delay = retryDelayMs(this.failures, this.tuning.backoff, undefined, Number.POSITIVE_INFINITY);
-      this.log(`watch of namespace ${this.namespace} ${describeEnding(ending, this.tuning)}; resuming from resourceVersion ${this.resourceVersion} in ${delay}ms`);
+      relist = ending.kind === 'expired' || ending.kind === 'silent';
+      const delay = this.nextDelay();
+      const next = relist ? 'listing again' : `resuming from resourceVersion ${this.resourceVersion}`;
+      this.log(`watch of namespace ${this.namespace} ${describeEnding(ending, this.tuning, this.resourceVersion)}; ${next} in ${delay}ms`);
       await this.pause(delay);
     }
   }
 
-  /** Lists again until it works or the failure is fatal; false when the watch has stopped. */
-  private async relist(): Promise<boolean> {
-    for (let attempt = 1; !this.stopped; attempt += 1) {
+  /**
+   * Lists until it works, waiting out passing failures; false when the watch has stopped, or failed for good.
+   * The list asks for the latest state (no resourceVersion), and the watch that follows starts from the
+   * resourceVersion of that list, never from an older one: after a 410 the old one is what expired.
+   */
+  private async listUntilListed(): Promise<boolean> {
+    while (!this.stopped) {
       try {
         await this.list();
-        this.listener.relisted();
+        this.listedOnce = true;
+        this.listener.listed();
         return true;
       } catch (error) {
-        if (isCredentialFailure(error)) {
-          this.stopped = true;
-          this.listener.failed(error as ShiplogError);
+        if (this.stopped) return false;
+        if (!isTransientFailure(error)) {
+          this.fail(error as ShiplogError);
           return false;
         }
-        const delay = retryDelayMs(attempt, this.tuning.backoff, undefined, Number.POSITIVE_INFINITY);
-        this.log(`listing namespace ${this.namespace} failed (${(error as Error).message}); trying again in ${delay}ms`);
+        const delay = this.nextDelay();
+        this.log(`${(error as Error).message}; listing again in ${delay}ms`);
         await this.pause(delay);
       }
     }
     return false;
+  }
+
+  private fail(error: ShiplogError): void {
+    this.stopped = true;
+    this.listener.failed(error);
+  }
+
+  private nextDelay(): number {
+    this.failures += 1;
+    return retryDelayMs(this.failures, this.tuning.backoff, undefined, Number.POSITIVE_INFINITY);
   }
 
   /** Runs one watch connection to its end, whatever ends it: the server, an error, the watchdog or stop(). */
@@ -142,11 +159,11 @@ export class NamespaceWatch {
       const onEvent = (type: string, object: unknown) => {
         if (ended) return;
         rearm();
-        events += 1;
         if (type === 'ERROR') {
           end(httpStatusOf(object) === 410 ? { kind: 'expired' } : this.failure(object, events));
           return;
         }
+        events += 1;
         this.apply(type, object as V1Deployment);
       };
       const onDone = (error: unknown) => end(error ? this.failure(error, events) : { kind: 'closed', events });
@@ -190,8 +207,10 @@ export class NamespaceWatch {
   }
 }
 
-function describeEnding(ending: Ending, tuning: WatchTuning): string {
+function describeEnding(ending: Ending, tuning: WatchTuning, resourceVersion: string): string {
   switch (ending.kind) {
+    case 'expired':
+      return `was refused: resourceVersion ${resourceVersion} has expired (410 Gone)`;
     case 'silent':
       return `was silent for ${tuning.idleMs}ms (presumed half-open)`;
     case 'broken':

@@ -49,9 +49,9 @@ interface Rollout {
 export class RolloutFollower {
   /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
   readonly outcomes = new Map<number, Status>();
-  /** Rejects with the first failure retrying cannot mend (401/403 on a watch, a store that fails); never resolves. */
+  /** Rejects with the first failure retrying cannot mend (401/403, a failed exec plugin, a store that fails); never resolves. */
   readonly failed: Promise<never>;
-  private readonly watches = new Map<string, Promise<NamespaceWatch>>();
+  private readonly watches = new Map<string, NamespaceWatch>();
   private readonly rollouts = new Map<number, Rollout>();
   /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its Deployment. */
   private readonly byDeployment = new Map<string, Set<number>>();
@@ -89,14 +89,15 @@ export class RolloutFollower {
 
   /**
    * Starts following a deployment this process's tracker holds: joins (or opens) the watch of its namespace and
-   * judges the state already known. Throws exit 5 when its cluster cannot be reached or refuses the credentials.
+   * judges the state already known, or the state its first list finds. Throws exit 5 when its kubeconfig context
+   * cannot be loaded; a failure of the API server that retrying cannot mend comes through `failed` and idle().
    */
-  async add(record: RolloutRecord): Promise<void> {
+  add(record: RolloutRecord): void {
     if (this.rollouts.has(record.id)) return;
     const target = readKubernetesTarget(record.key, record.target);
     const cluster = this.clusters.get(target.context);
     const watchKey = `${cluster.where.context}\u0000${target.namespace}`;
-    const watch = await this.watchFor(watchKey, cluster, target.namespace);
+    const watch = this.watchFor(watchKey, cluster, target.namespace);
     const rollout: Rollout = {
       id: record.id,
       label: `${record.key} ${record.app} -> ${record.env} (${target.namespace}/${target.name})`,
@@ -109,7 +110,7 @@ export class RolloutFollower {
     this.rollouts.set(rollout.id, rollout);
     const ids = this.byDeployment.get(watchKey + target.name) ?? new Set<number>();
     this.byDeployment.set(watchKey + target.name, ids.add(rollout.id));
-    this.judge(rollout, watch.current(target.name));
+    if (watch.listed) this.judge(rollout, watch.current(target.name));
   }
 
   /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
@@ -153,22 +154,25 @@ export class RolloutFollower {
     }
   }
 
-  /** Closes every watch and waits for outcomes already being committed. What is still followed stays as it is. */
+  /**
+   * Closes every watch, kills an exec credential plugin still running, and waits for outcomes already being
+   * committed. What is still followed stays as it is.
+   */
   async stop(): Promise<void> {
-    for (const watch of this.watches.values()) void watch.then((w) => w.stop(), () => undefined);
+    for (const watch of this.watches.values()) watch.stop();
     this.watches.clear();
+    this.clusters.close();
     await Promise.all(this.settling);
   }
 
-  private watchFor(key: string, cluster: KubeCluster, namespace: string): Promise<NamespaceWatch> {
-    let ready = this.watches.get(key);
-    if (!ready) {
-      const watch = new NamespaceWatch(cluster, namespace, this.tuning, this.listenerFor(key), this.log);
-      ready = watch.start().then(() => watch);
-      this.watches.set(key, ready);
-      ready.catch(() => this.watches.delete(key));
+  private watchFor(key: string, cluster: KubeCluster, namespace: string): NamespaceWatch {
+    let watch = this.watches.get(key);
+    if (!watch) {
+      watch = new NamespaceWatch(cluster, namespace, this.tuning, this.listenerFor(key), this.log);
+      this.watches.set(key, watch);
+      watch.start();
     }
-    return ready;
+    return watch;
   }
 
   private listenerFor(watchKey: string): NamespaceListener {
@@ -176,10 +180,10 @@ export class RolloutFollower {
       changed: (name: string, observed: DeploymentSnapshot | 'deleted') => {
         for (const id of this.byDeployment.get(watchKey + name) ?? []) this.judge(this.rollouts.get(id)!, observed);
       },
-      relisted: () => {
-        void this.watches.get(watchKey)?.then((watch) => {
-          for (const rollout of [...this.rollouts.values()]) if (rollout.watchKey === watchKey) this.judge(rollout, watch.current(rollout.name));
-        });
+      listed: () => {
+        const watch = this.watches.get(watchKey);
+        if (!watch) return;
+        for (const rollout of [...this.rollouts.values()]) if (rollout.watchKey === watchKey) this.judge(rollout, watch.current(rollout.name));
       },
       failed: (error: ShiplogError) => this.fail(error),
     };

@@ -77,7 +77,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
       request.out.detail(`following ${claimed.length} of ${claimable.length} deployments${held > 0 ? `; a live follower holds the other ${held}` : ''}`);
     }
     firstScan = false;
-    await Promise.all(claimed.map((deployment) => follower.add(deployment)));
+    for (const deployment of claimed) follower.add(deployment);
   };
 
   try {

@@ -29,7 +29,8 @@ export function watchTuning(env: NodeJS.ProcessEnv = process.env): WatchTuning {
   };
 }
 
-function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** A duration in milliseconds from the environment; undefined when unset, exit 2 when not a positive whole number. */
+export function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const text = env[name];
   if (!text) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name}: '${text}' is not a whole number of milliseconds`, 'bad_value');
