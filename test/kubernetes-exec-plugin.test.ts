@@ -115,6 +115,17 @@ describeEachStore('the kubeconfig exec credential plugin on %s', (kind) => {
     expect(await snapshot(t.store)).toEqual({ deployments: [], events: [] });
   });
 
+  it('doctor reports a plugin that hangs after its own wait for the API server, and kills it instead of waiting out its bound', async () => {
+    await webRollout();
+    const { cli: doctor, script, pids } = await startWithHangingPlugin(['doctor'], 600_000);
+    const { code, signal, stdout, stderr } = await doctor.result;
+    expect([code, signal], stderr).toEqual([5, null]);
+    expect(stdout).toMatch(/fail\s+kubernetes api/);
+    expect(stdout).toContain(script);
+    expect(stdout + stderr).not.toContain(pluginSecret);
+    await pluginGone(pids);
+  });
+
   it('SIGTERM while deploy --k8s waits for a plugin that hangs ends deploy, as the signal would, and kills the plugin', async () => {
     const { cli: deploying, pids } = await startWithHangingPlugin(deployArgs, 600_000);
     deploying.kill('SIGTERM');

@@ -3,6 +3,8 @@ import { fail, ok, type Check } from './check.js';
 
 /** How long the API server may take to say its version. */
 const versionTimeoutMs = 10_000;
+/** How long a stopped exec plugin has to report its failure before doctor gives the bare timeout instead. */
+const pluginStopGraceMs = 1_000;
 
 export interface KubernetesChoice {
   kubeconfig?: string;
@@ -37,7 +39,12 @@ export async function checkKubernetes(env: NodeJS.ProcessEnv, choice: Kubernetes
   try {
     const answered = readServerVersion(access);
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })), versionTimeoutMs);
+      timer = setTimeout(() => {
+        // An exec plugin that hangs is a common reason for no answer: stopping it lets its own failure line (which
+        // plugin, what it said) win the race over the bare timeout a moment later.
+        access.execPlugin?.close();
+        timer = setTimeout(() => reject(Object.assign(new Error('no answer in time'), { name: 'TimeoutError' })), pluginStopGraceMs);
+      }, versionTimeoutMs);
     });
     const version = await Promise.race([answered, timedOut]);
     return [...checks, ok('kubernetes api', `reachable, Kubernetes ${version}`)];
@@ -47,5 +54,7 @@ export async function checkKubernetes(env: NodeJS.ProcessEnv, choice: Kubernetes
     return [...checks, fail('kubernetes api', describeApiFailure(error, access, 'reading the server version').message)];
   } finally {
     clearTimeout(timer);
+    // A plugin still running would keep the process alive until the plugin's own bound.
+    access.execPlugin?.close();
   }
 }
