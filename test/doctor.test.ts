@@ -41,7 +41,7 @@ describeEachStore('doctor on %s', (kind) => {
 
   it('finds the schema an older shiplog left, and --fix migrates it', async () => {
     const [first, ...later] = migrations;
-    const old = await openStore(store.spec, { migrate: false });
+    const old = await openStore(store.spec, 'as-is');
     await old.write(async (tx) => {
       await sql`create table shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);
       await first!.up(tx, old.dialect);
