@@ -182,7 +182,7 @@ function describeSqliteFailure(error: unknown, path: string): EnvironmentError |
     case 'SQLITE_PROTOCOL':
     case 'SQLITE_NOLFS':
     case 'EIO':
-      return new EnvironmentError(`the store at ${path} could not be read or written (${reason}, ${code}); check the disk it is on`, 'store_io', options);
+      return new EnvironmentError(`the store at ${path} could not be read or written (${reason}, ${code}); check the disk it is on: is it full or failing?`, 'store_io', options);
     default:
       return undefined;
   }
