@@ -24,6 +24,15 @@ describe('a PostgreSQL restart under a long-running follower', () => {
   let server: PostgresCluster;
   let dir: string;
   let db: string;
+  let halted = false;
+  const halt = () => {
+    server.halt();
+    halted = true;
+  };
+  const resume = () => {
+    server.resume();
+    halted = false;
+  };
   beforeAll(async () => {
     server = await startPostgresCluster();
   }, 120_000);
@@ -39,7 +48,11 @@ describe('a PostgreSQL restart under a long-running follower', () => {
     url.pathname = `/${name}`;
     db = url.toString();
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    // A test that failed mid-outage leaves the server up for the next one.
+    if (halted) resume();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('poll --all rides it out: it says so on stderr, reconnects, and settles the deployment', async () => {
     const http = new HttpStatusFake();
@@ -53,11 +66,11 @@ describe('a PostgreSQL restart under a long-running follower', () => {
       const stderr = stderrSoFar(poller);
       await waitFor('the poller has read the status twice', poller, () => http.reads('/deploys/7') >= 2, stderr);
 
-      server.halt();
+      halt();
       // The deploy system finishes while the store is down: settling it needs the store.
       http.script('/deploys/7', [{ status: 'success' }]);
       await waitFor('the poller has lost the store', poller, () => stderr().includes('lost the connection to the store'), stderr);
-      server.resume();
+      resume();
 
       const { code } = await poller.result;
       expect(code, stderr()).toBe(0);
@@ -81,9 +94,9 @@ describe('a PostgreSQL restart under a long-running follower', () => {
       const stderr = stderrSoFar(watcher);
       await waitFor('the watcher is watching the store', watcher, () => stderr().includes('watching the store for newly recorded Kubernetes deployments'), stderr);
 
-      server.halt();
+      halt();
       await waitFor('the watcher has lost the store', watcher, () => stderr().includes('lost the connection to the store'), stderr);
-      server.resume();
+      resume();
       await waitFor('the watcher has reconnected', watcher, () => stderr().includes('reconnected to the store'), stderr);
 
       const [, key] = (await recordRollouts(db, cluster, [{ app: 'web', env: 'prod', namespace: 'prod', name: 'web', image: 'registry.example/web:2.0.0' }]))[0]!;
