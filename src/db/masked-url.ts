@@ -30,7 +30,7 @@ function maskQuery(text: string): string {
 }
 
 /** The credentials a URL carries, as they may appear in a driver's message: raw and decoded. */
-export function urlCredentials(url: string): string[] {
+function urlCredentials(url: string): string[] {
   const found = new Set<string>();
   try {
     const parsed = new URL(url);
