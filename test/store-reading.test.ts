@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +20,8 @@ function runAs(user: string | undefined, args: string[]): CliResult {
   const run = spawnSync(argv[0]!, argv.slice(1), { env: cliEnv(), encoding: 'utf8' });
   return { code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
 }
+
+const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 function journalMode(path: string): string {
   const db = new Database(path, { readonly: true });
@@ -65,17 +68,20 @@ describe('reading a store', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('read commands leave a rollback-journal store as it is, and so does doctor without --fix; doctor --fix turns WAL on', async () => {
+  it('read commands leave a rollback-journal store byte for byte as it is, and so does doctor without --fix; doctor --fix turns WAL on', async () => {
     const path = join(dir, 'shiplog.db');
     const key = (await runCli(['--db', path, 'deploy', '--app', 'web', '--env', 'prod'])).stdout.trim();
     const db = new Database(path);
     db.pragma('journal_mode = DELETE');
     db.close();
 
+    const before = digest(path);
     for (const args of reads(key)) expect((await runCli(['--db', path, ...args])).code).toBe(0);
     const { result, json } = await runCliJson<DoctorReport>(['--db', path, 'doctor']);
 
     expect(result.code, result.stderr).toBe(0);
+    expect(digest(path)).toBe(before);
+    expect(readdirSync(dir)).toEqual(['shiplog.db']);
     expect(json.checks.find((check) => check.check === 'journal mode')).toMatchObject({ status: 'warn', message: expect.stringMatching(/^delete, not WAL/) });
     expect(journalMode(path)).toBe('delete');
 

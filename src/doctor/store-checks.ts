@@ -79,19 +79,18 @@ function storeFailure(check: string, error: unknown): Check {
 }
 
 /**
- * Writes and keeps nothing: with a schema, a no-op update that the database must still write; without one, a
- * table created and rolled back, which needs the right to create the schema anyway.
+ * Writes and keeps nothing, so that doctor without --fix changes nothing: with a schema, a no-op update that the
+ * database must still check the right to write; without one, a table created, which needs the right to
+ * create the schema anyway. Both are rolled back.
  */
 async function probeWrite(store: Store, hasSchema: boolean): Promise<void> {
-  if (hasSchema) {
-    await store.write((tx) =>
-      tx.updateTable('shiplog_migrations').set((eb) => ({ applied_at: eb.ref('applied_at') })).where('name', '=', migrations[0]!.name).execute(),
-    );
-    return;
-  }
   try {
     await store.write(async (tx) => {
-      await sql`create table shiplog_doctor_probe (id integer)`.execute(tx);
+      if (hasSchema) {
+        await tx.updateTable('shiplog_migrations').set((eb) => ({ applied_at: eb.ref('applied_at') })).where('name', '=', migrations[0]!.name).execute();
+      } else {
+        await sql`create table shiplog_doctor_probe (id integer)`.execute(tx);
+      }
       throw new RolledBack();
     });
   } catch (error) {
