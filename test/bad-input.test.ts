@@ -103,7 +103,7 @@ describe('stores that cannot be used', () => {
   it('a path below a file exits 5', async () => {
     const file = join(dir, 'plain');
     writeFileSync(file, '');
-    expectOneLineError(await runCli(['--db', join(file, 'shiplog.db'), 'history']), 5, /cannot use .* as a store/);
+    expectOneLineError(await runCli(['--db', join(file, 'shiplog.db'), 'deploy', '--app', 'web', '--env', 'dev']), 5, /cannot use .* as a store/);
   });
 
   it('a read-only directory exits 5 and creates nothing', async () => {
@@ -113,7 +113,7 @@ describe('stores that cannot be used', () => {
     chmodSync(readOnly, 0o555);
     // root writes anywhere: run the CLI as an unprivileged user to meet the permission check for real.
     const asRoot = process.getuid?.() === 0;
-    const argv = [...(asRoot ? ['runuser', '-u', 'nobody', '--'] : []), process.execPath, binPath, '--db', join(readOnly, 'shiplog.db'), 'history'];
+    const argv = [...(asRoot ? ['runuser', '-u', 'nobody', '--'] : []), process.execPath, binPath, '--db', join(readOnly, 'shiplog.db'), 'deploy', '--app', 'web', '--env', 'dev'];
     const run = spawnSync(argv[0]!, argv.slice(1), { env: cliEnv(), encoding: 'utf8' });
     expectOneLineError({ code: run.status, signal: null, stdout: run.stdout, stderr: run.stderr }, 5, /cannot write the store at .*read-only\/shiplog\.db/);
     expect(spawnSync('ls', ['-A', readOnly]).stdout.toString()).toBe('');

@@ -16,7 +16,7 @@ describeEachStore('cleanup at scale on %s', (kind) => {
   afterEach(async () => store.cleanup());
 
   it('merges 10,000 duplicates in a history of 100,000 records', async () => {
-    const created = await runCli(['--db', store.spec, 'history']);
+    const created = await runCli(['--db', store.spec, 'doctor', '--fix']);
     expect(created.code, created.stderr).toBe(0);
     for (const statement of duplicateHistory(kind, records, duplicates)) await execSql(store, statement);
 

@@ -75,6 +75,7 @@ describeEachStore('finish, history, show and status on %s', (kind) => {
   });
 
   it('history of an empty store says so', async () => {
+    await cli(['doctor', '--fix']);
     const result = await cli(['history']);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe('no deployments match');

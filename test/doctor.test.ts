@@ -41,7 +41,7 @@ describeEachStore('doctor on %s', (kind) => {
 
   it('finds the schema an older shiplog left, and --fix migrates it', async () => {
     const [first, ...later] = migrations;
-    const old = await openStore(store.spec, { migrate: false });
+    const old = await openStore(store.spec, 'as-is');
     await old.write(async (tx) => {
       await sql`create table shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);
       await first!.up(tx, old.dialect);
@@ -60,7 +60,7 @@ describeEachStore('doctor on %s', (kind) => {
   });
 
   it('fails with exit 5 on a store a newer shiplog wrote', async () => {
-    await runCli(['--db', store.spec, 'history']);
+    await runCli(['--db', store.spec, 'doctor', '--fix']);
     await execSql(store, `insert into shiplog_migrations (name, applied_at) values ('999_later', '2030-01-01T00:00:00.000Z')`);
 
     const { result, json } = await doctor('--fix');
@@ -116,7 +116,7 @@ describeEachStore('doctor on %s', (kind) => {
   // A check only the PostgreSQL store has: the other store's suite does not declare it.
   if (kind === 'postgres') {
     it('fails the store check with exit 5 for a user who may only read', async () => {
-      await runCli(['--db', store.spec, 'history']);
+      await runCli(['--db', store.spec, 'doctor', '--fix']);
       const role = `reader_${process.pid}_${Date.now()}`;
       await execSql(store, `create role ${role} login`);
       await execSql(store, `grant select on all tables in schema public to ${role}`);

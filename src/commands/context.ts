@@ -1,4 +1,4 @@
-import type { Store } from '../db/store.js';
+import type { Store, StoreAccess } from '../db/store.js';
 import type { Output } from '../output.js';
 
 /** What every command gets from the global options. */
@@ -10,14 +10,25 @@ export interface CommandContext {
 
 /**
  * Opens the store for one command and closes it afterwards, whatever happens. The store module (Kysely, the
- * driver) loads here, so `--version` and `--help` never pay for it.
+ * driver) loads here, so `--version` and `--help` never pay for it. A command that only reads passes `read`:
+ * it never creates a store, and reading the default store before anything was recorded is an empty answer.
  */
-export async function withStore<T>(ctx: CommandContext, work: (store: Store) => Promise<T>): Promise<T> {
-  const { openStore } = await import('../db/store.js');
-  const store = await openStore(ctx.db);
+export async function withStore<T>(ctx: CommandContext, work: (store: Store) => Promise<T>, access: StoreAccess = 'write'): Promise<T> {
+  const store = await openFor(ctx, access);
   try {
     return await work(store);
   } finally {
     await store.close();
+  }
+}
+
+async function openFor(ctx: CommandContext, access: StoreAccess): Promise<Store> {
+  const [{ openStore }, { StoreMissingError }] = await Promise.all([import('../db/store.js'), import('../db/store-spec.js')]);
+  try {
+    return await openStore(ctx.db, access);
+  } catch (error) {
+    if (!(error instanceof StoreMissingError) || error.explicit) throw error;
+    ctx.out.progress(`no store at ${error.path} yet, so nothing is recorded: the first 'shiplog deploy' creates it (--db or SHIPLOG_DB names another)`);
+    return (await import('../db/sqlite.js')).openEmptyStore(error.path);
   }
 }

@@ -7,8 +7,10 @@ import type { Output } from '../output.js';
 import { withStore, type CommandContext } from './context.js';
 
 export async function run(ctx: CommandContext, fromRef: string, toRef: string): Promise<ExitCodeValue> {
-  const diff = await withStore(ctx, (store) =>
-    store.read(async (tx) => diffDeployments(await getDeployment(tx, fromRef), await getDeployment(tx, toRef))),
+  const diff = await withStore(
+    ctx,
+    (store) => store.read(async (tx) => diffDeployments(await getDeployment(tx, fromRef), await getDeployment(tx, toRef))),
+    'read',
   );
   ctx.out.result(diff, () => diffText(ctx.out, diff));
   return ExitCode.ok;

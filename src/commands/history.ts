@@ -21,7 +21,7 @@ export async function run(ctx: CommandContext, options: HistoryOptions): Promise
     since: options.since === undefined ? undefined : parseSince(options.since),
     limit: valid.positiveInteger(options.limit, '--limit', 100_000) ?? 20,
   };
-  const deployments = await withStore(ctx, (store) => store.read((tx) => listHistory(tx, filter)));
+  const deployments = await withStore(ctx, (store) => store.read((tx) => listHistory(tx, filter)), 'read');
   ctx.out.result(deployments, () => historyTable(ctx.out, deployments));
   return ExitCode.ok;
 }

@@ -37,6 +37,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
   const timeoutMs = options.timeout === undefined ? defaultTimeoutMs : parseDuration(options.timeout, '--timeout');
 
   return withStore(ctx, async (store) => {
+    store.rideOutOutages((line) => ctx.out.progress(line));
     const chosen = await store.read((tx) => (options.all ? openPolledDeployments(tx) : named(tx, refs)));
     if (chosen.length === 0) {
       ctx.out.progress('no open NCP or HTTP deployments to poll');

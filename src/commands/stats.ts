@@ -27,7 +27,7 @@ export async function run(ctx: CommandContext, options: StatsOptions): Promise<E
   const env = options.env === undefined ? undefined : valid.requireName(options.env, '--env');
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
-  const outcomes = await withStore(ctx, (store) => store.read((tx) => listOutcomes(tx, { app, env, since })));
+  const outcomes = await withStore(ctx, (store) => store.read((tx) => listOutcomes(tx, { app, env, since })), 'read');
   const commits = outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
   const stats: Stats = {
     app: app ?? null,

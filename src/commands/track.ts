@@ -27,6 +27,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
 
   return withStore(ctx, async (store) => {
+    store.rideOutOutages((line) => ctx.out.progress(line));
     const named = options.all ? undefined : kubernetesOnly(await store.read((tx) => Promise.all(refs.map((ref) => getDeployment(tx, ref)))));
     for (const d of named?.filter((d) => d.status === 'pending') ?? []) {
       ctx.out.progress(`${d.key} has not started yet (its deploy is still applying the change, or died before it did); track it once it is running`);

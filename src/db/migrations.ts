@@ -105,8 +105,7 @@ export const migrations: readonly Migration[] = [
  * dialect's migration lock, so many processes opening a fresh store at once apply each migration exactly once.
  */
 export async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
-  const applied = await appliedMigrations(db);
-  if (applied && isCurrent(applied)) return;
+  if (await schemaIsCurrent(db)) return;
   await db.transaction().execute(async (tx) => {
     await dialect.lockMigrations(tx);
     await sql`create table if not exists shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);
@@ -118,6 +117,12 @@ export async function migrate(db: Kysely<Database>, dialect: StoreDialect): Prom
       await tx.insertInto('shiplog_migrations').values({ name: migration.name, applied_at: new Date().toISOString() }).execute();
     }
   });
+}
+
+/** Whether every migration is applied (one query); refuses a store a newer shiplog wrote. */
+export async function schemaIsCurrent(db: Kysely<Database> | Transaction<Database>): Promise<boolean> {
+  const applied = await appliedMigrations(db);
+  return applied !== undefined && isCurrent(applied);
 }
 
 /** The names of the applied migrations, or undefined for a store that has none yet. */

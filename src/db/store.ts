@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import { EnvironmentError, ShiplogError } from '../errors.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
+import { OutageRideOut } from './outage-ride-out.js';
+import { parseStoreSpec } from './store-spec.js';
 
 /** A query target: the store itself or a transaction on it. Query functions take this, never a connection. */
 export type Queryable = Kysely<Database> | Transaction<Database>;
@@ -14,19 +16,32 @@ export interface StoreDialect {
   /** Serializes migrations across processes; runs inside the migration's transaction. */
   lockMigrations(tx: Transaction<Database>): Promise<void>;
   isUniqueViolation(error: unknown): boolean;
+  /** The connection to the store was lost or refused, as in a server restart: the work may succeed if retried. */
+  isConnectionLoss(error: unknown): boolean;
   /** Turns a driver error into the one line a user should read, or undefined when it is not the store's fault. */
   describeFailure(error: unknown): EnvironmentError | undefined;
 }
+
+/**
+ * How a command uses the store:
+ * - `write` creates it if missing, switches SQLite to WAL, and migrates it;
+ * - `read` never creates it: SQLite opens read-only (a read-only mount works); an older schema is migrated;
+ * - `as-is` opens it read-write as it is (no WAL, no migration), for `doctor`, which reports before it fixes
+ *   (a missing SQLite file is created: doctor opens one only with --fix).
+ */
+export type StoreAccess = 'write' | 'read' | 'as-is';
 
 /**
  * The store a command works on. `write` and `read` each run one transaction and hand back what the callback
  * returned: plain values only, so no row, connection or transaction outlives them.
  */
 export class Store {
+  private rideOut: OutageRideOut | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: StoreDialect,
-    /** Where the store lives, safe to print (a path, or a URL with its password masked). */
+    /** Where the store lives, safe to print (a path, or a URL with its credentials masked). */
     readonly location: string,
   ) {}
 
@@ -43,13 +58,22 @@ export class Store {
     await this.run(() => migrate(this.db, this.dialect));
   }
 
+  /**
+   * From now on, a transaction that loses its connection (a PostgreSQL restart) is retried with backoff for a
+   * bounded time, `say` telling the user, instead of ending the command. For long-running followers, whose
+   * every transaction is short and safe to repeat: a status change is a compare-and-set.
+   */
+  rideOutOutages(say: (line: string) => void): void {
+    this.rideOut = new OutageRideOut((error) => this.dialect.isConnectionLoss(error), say, this.location);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await (this.rideOut ? this.rideOut.run(work) : work());
     } catch (error) {
       if (error instanceof ShiplogError) throw error;
       throw this.dialect.describeFailure(error) ?? error;
@@ -58,15 +82,16 @@ export class Store {
 }
 
 /**
- * Opens the store named by `--db` / `SHIPLOG_DB` (a path or a postgres URL) and brings its schema up to date;
- * `migrate: false` opens it as it is, for `doctor`, which reports the schema before it changes anything.
+ * Opens the store named by `--db` / `SHIPLOG_DB` (a path or a postgres URL; anything else is exit 2) for
+ * `access` (default `write`, see StoreAccess).
  */
-export async function openStore(spec: string | undefined, options: { migrate?: boolean } = {}): Promise<Store> {
-  const location = spec && spec.length > 0 ? spec : undefined;
-  const store = location && /^postgres(ql)?:\/\//i.test(location)
-    ? await (await import('./postgres.js')).openPostgresStore(location)
-    : await (await import('./sqlite.js')).openSqliteStore(location);
-  if (options.migrate === false) return store;
+export async function openStore(spec: string | undefined, access: StoreAccess = 'write'): Promise<Store> {
+  const named = parseStoreSpec(spec);
+  const store =
+    named.kind === 'postgres'
+      ? await (await import('./postgres.js')).openPostgresStore(named.url)
+      : await (await import('./sqlite.js')).openSqliteStore(named.path, access, named.explicit);
+  if (access === 'as-is') return store;
   try {
     await store.migrate();
     return store;

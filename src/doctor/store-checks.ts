@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import { findAbandoned, staleAge } from '../db/abandoned.js';
 import { findDuplicates } from '../db/duplicates.js';
 import { appliedMigrations, migrations } from '../db/migrations.js';
 import { openStore, type Store } from '../db/store.js';
+import { parseStoreSpec } from '../db/store-spec.js';
 import { EnvironmentError } from '../errors.js';
 import type { Deployment } from '../deployment.js';
 import { formatDuration } from '../duration.js';
@@ -26,18 +26,19 @@ class RolledBack extends Error {}
 
 /**
  * The store's checks, in order: reachable and writable, schema, (SQLite) journal mode and integrity, then
- * duplicates and abandoned records. The store is opened without migrating, so the schema is reported as found;
- * `fix` applies the migrations and WAL. A SQLite file that does not exist yet is not created without `fix`.
+ * duplicates and abandoned records. The store is opened as it is, so schema and journal mode are reported as
+ * found, and nothing changes without `fix`, which applies the migrations and WAL. A SQLite file that does not
+ * exist yet is not created without `fix`.
  */
 export async function checkStore(spec: string | undefined, fix: boolean): Promise<Check[]> {
-  const postgres = spec !== undefined && /^postgres(ql)?:\/\//i.test(spec);
-  const path = postgres ? undefined : resolve(spec || (await import('../db/sqlite.js')).defaultSqlitePath());
+  const named = parseStoreSpec(spec);
+  const path = named.kind === 'sqlite' ? named.path : undefined;
   if (path !== undefined && !existsSync(path) && !fix) {
     return [warn('store', `no store at ${path} yet: the first deploy creates it ('doctor --fix' creates it now)`)];
   }
   let store: Store;
   try {
-    store = await openStore(spec, { migrate: false });
+    store = await openStore(spec, 'as-is');
   } catch (error) {
     return [storeFailure('store', error)];
   }
@@ -83,19 +84,18 @@ function storeFailure(check: string, error: unknown): Check {
 }
 
 /**
- * Writes and keeps nothing: with a schema, a no-op update that the database must still write; without one, a
- * table created and rolled back, which needs the right to create the schema anyway.
+ * Writes and keeps nothing, so that doctor without --fix changes nothing: with a schema, a no-op update that the
+ * database must still check the right to write; without one, a table created, which needs the right to
+ * create the schema anyway. Both are rolled back.
  */
 async function probeWrite(store: Store, hasSchema: boolean): Promise<void> {
-  if (hasSchema) {
-    await store.write((tx) =>
-      tx.updateTable('shiplog_migrations').set((eb) => ({ applied_at: eb.ref('applied_at') })).where('name', '=', migrations[0]!.name).execute(),
-    );
-    return;
-  }
   try {
     await store.write(async (tx) => {
-      await sql`create table shiplog_doctor_probe (id integer)`.execute(tx);
+      if (hasSchema) {
+        await tx.updateTable('shiplog_migrations').set((eb) => ({ applied_at: eb.ref('applied_at') })).where('name', '=', migrations[0]!.name).execute();
+      } else {
+        await sql`create table shiplog_doctor_probe (id integer)`.execute(tx);
+      }
       throw new RolledBack();
     });
   } catch (error) {
@@ -119,8 +119,9 @@ async function checkSchema(store: Store, applied: Set<string> | undefined, fix: 
 }
 
 /**
- * Opening the store already asks for WAL, so anything else here means SQLite refused it (a network file
- * system, a read-only directory): writers then wait for readers. The fix asks again, outside any transaction.
+ * Any shiplog command that writes asks for WAL, so anything else here is a store made elsewhere, or one where
+ * SQLite refused WAL (a network file system): writers then wait for readers. The fix asks, outside any
+ * transaction.
  */
 async function checkJournalMode(store: Store, path: string, fix: boolean): Promise<Check> {
   const mode = await store.read(async (tx) => String((await sql<{ journal_mode: string }>`pragma journal_mode`.execute(tx)).rows[0]?.journal_mode));

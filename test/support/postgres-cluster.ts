@@ -9,6 +9,10 @@ const binDir = process.env.SHIPLOG_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export interface PostgresCluster {
   /** Admin URL (user postgres, database postgres) of a server tests may create databases on. */
   url: string;
+  /** Stops the server as a restart does (every connection cut), keeping its data for `resume`. */
+  halt(): void;
+  /** Starts the halted server again, on the same port. */
+  resume(): void;
   stop(): void;
 }
 
@@ -30,9 +34,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const data = join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-N', '-E', 'UTF8']);
-  run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start']);
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    halt: () => run('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']),
+    resume: start,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-w', '-m', 'immediate', 'stop']);
