@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from './errors.js';
 
 /** `<store>.backup-20260131T120000Z`, beside the store. */
@@ -17,26 +17,49 @@ export function checkBackupPath(path: string): string {
 }
 
 /**
+ * Where a backup is written until it is complete: a hidden name beside the backup (a hard link needs the same
+ * file system), which nobody takes for a backup if shiplog is killed half-way and leaves it behind.
+ */
+function partialBackupPath(destination: string): string {
+  return join(dirname(destination), `.${basename(destination)}.partial-${process.pid}`);
+}
+
+/**
  * Copies a SQLite store page by page with SQLite's online backup API, through a connection of its own. The
  * caller holds the store's write lock, so the copy is exactly the store as it is before the change; in WAL
  * mode that lock does not keep another connection from reading. The copy holds the same records as the
- * store, so it is born readable by its owner only, and never over an existing file.
+ * store, so it is born readable by its owner only. It is written under a partial name, flushed to disk, and
+ * only then linked to its own name, which never replaces an existing file: a file with the backup's name is
+ * always a whole backup, even when shiplog is killed while copying.
  */
 export async function backupSqlite(source: string, destination: string): Promise<void> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const partial = partialBackupPath(destination);
   try {
-    closeSync(openSync(destination, 'wx', 0o600));
+    closeSync(openSync(partial, 'wx', 0o600));
   } catch (error) {
     throw new EnvironmentError(`could not create the backup ${destination} (${(error as Error).message}); nothing was changed`, 'backup_failed', { cause: error });
   }
   let reader: InstanceType<typeof BetterSqlite3> | undefined;
   try {
     reader = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
-    await reader.backup(destination);
+    await reader.backup(partial);
+    flushToDisk(partial);
+    linkSync(partial, destination);
+    flushToDisk(dirname(destination));
   } catch (error) {
-    rmSync(destination, { force: true });
     throw new EnvironmentError(`could not write the backup ${destination} (${(error as Error).message}); nothing was changed`, 'backup_failed', { cause: error });
   } finally {
     reader?.close();
+    rmSync(partial, { force: true });
+  }
+}
+
+function flushToDisk(path: string): void {
+  const descriptor = openSync(path, 'r');
+  try {
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
   }
 }

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { quoted } from './validate.js';
 
 const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -6,13 +7,20 @@ const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_00
 export function parseDuration(text: string, optionName: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
   if (!match) {
-    throw new UsageError(`${optionName}: '${text}' is not a duration; write it like 30s, 5m, 2h or 7d`, 'bad_duration');
+    throw new UsageError(`${optionName}: ${quoted(text)} is not a duration; write it like 30s, 5m, 2h or 7d`, 'bad_duration');
   }
   const ms = Number(match[1]) * unitMs[match[2] ?? 's']!;
   if (!Number.isFinite(ms) || ms > 100 * 365 * unitMs.d!) {
-    throw new UsageError(`${optionName}: '${text}' is too long a duration`, 'bad_duration');
+    throw new UsageError(`${optionName}: ${quoted(text)} is too long a duration`, 'bad_duration');
   }
   return Math.round(ms);
+}
+
+/** A time limit: a duration, but never zero, since a limit of no time at all would give up before anything started. */
+export function parseTimeLimit(text: string, optionName: string): number {
+  const ms = parseDuration(text, optionName);
+  if (ms === 0) throw new UsageError(`${optionName}: ${quoted(text)} is no time at all; give a limit such as 30s or 10m`, 'bad_duration');
+  return ms;
 }
 
 /** Parses `--since`: a duration back from now, or a date/time. Returns an ISO-8601 UTC instant. */
@@ -22,7 +30,7 @@ export function parseSince(text: string, now = Date.now()): string {
   }
   const at = Date.parse(text);
   if (Number.isNaN(at)) {
-    throw new UsageError(`--since: '${text}' is neither a duration (7d) nor a date (2026-01-31)`, 'bad_duration');
+    throw new UsageError(`--since: ${quoted(text)} is neither a duration (7d) nor a date (2026-01-31)`, 'bad_duration');
   }
   return new Date(at).toISOString();
 }

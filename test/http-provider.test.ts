@@ -13,15 +13,19 @@ const token = 'tok-7d1e-for-http-tests';
 describeEachStore('deploy --status-url and poll on %s', (kind) => {
   const fake = new HttpStatusFake({ statusField: 'deploy.state', requireHeaders: { authorization: `Bearer ${token}` } });
   const open = new HttpStatusFake();
+  /** Another origin (another port of the same host) that a status URL may redirect to. */
+  const elsewhere = new HttpStatusFake();
   let store: TestStore;
   let path = '';
   beforeAll(async () => {
     await fake.start();
     await open.start();
+    await elsewhere.start();
   });
   afterAll(async () => {
     await fake.close();
     await open.close();
+    await elsewhere.close();
   });
   beforeEach(async () => {
     store = await createTestStore(kind);
@@ -141,6 +145,49 @@ describeEachStore('deploy --status-url and poll on %s', (kind) => {
     expect(result.stderr.trim()).toBe(
       `shiplog: ${first.json.key}: header X-Deploy-Key was given to deploy as a literal value, which shiplog never stores, so this process cannot send it; deploy with --header 'X-Deploy-Key: env:VAR' to poll later`,
     );
+  });
+
+  it('a redirect to another origin is not followed with the headers: exit 5, a line saying so, the record still running', async () => {
+    open.script(path, [{ redirect: elsewhere.url(path) }]);
+    elsewhere.script(path, [{ status: 'success' }]);
+    const withKey = deploy(open.url(path), '--header', 'X-Api-Key: env:API_KEY', '--interval', '100ms');
+
+    const result = await runCli([...withKey, '--wait'], { env: env({ API_KEY: 'key-31c9-not-for-elsewhere' }) });
+
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stderr.trim()).toBe(
+      `shiplog: the status URL redirects to ${elsewhere.server.url}, another origin; shiplog does not send its headers (X-Api-Key from $API_KEY) there, so it stopped: if that server should have them, record the deployment with its address as --status-url`,
+    );
+    expect(elsewhere.server.requests).toEqual([]);
+    const rows = await snapshot(store);
+    expect(rows.deployments).toMatchObject([{ status: 'running' }]);
+    expect(rows.events.map((event) => event.detail)).toContainEqual(expect.stringMatching(/^polling stopped: the status URL redirects to .*, another origin/));
+
+    const later = await runCli(['--db', store.spec, 'poll', String(rows.deployments[0]!.key)], { env: env({ API_KEY: 'key-31c9-not-for-elsewhere' }) });
+    expect(later.code).toBe(5);
+    expect(elsewhere.server.requests).toEqual([]);
+  });
+
+  it('a redirect within the same origin is followed with the headers', async () => {
+    open.script(path, [{ redirect: `${path}/moved`, http: 301 }]);
+    open.script(`${path}/moved`, [{ status: 'running' }, { status: 'success' }]);
+
+    const { result, json } = await runCliJson(deploy(open.url(path), '--header', 'X-Api-Key: env:API_KEY', '--wait', '--interval', '100ms'), { env: env({ API_KEY: 'key-5a20' }) });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.status).toBe('success');
+    expect(open.server.requests.filter((r) => r.path === `${path}/moved`).map((r) => r.headers['x-api-key'])).toEqual(['key-5a20', 'key-5a20']);
+  });
+
+  it('a redirect to another origin is followed when the request carries no headers', async () => {
+    open.script(path, [{ redirect: elsewhere.url(path), http: 307 }]);
+    elsewhere.script(path, [{ status: 'success' }]);
+
+    const { result, json } = await runCliJson(deploy(open.url(path), '--wait', '--interval', '100ms'), { env: env() });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.status).toBe('success');
+    expect(elsewhere.reads(path)).toBe(1);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvironmentError, UsageError } from '../src/errors.js';
 import { headerValues, parseHeaderOptions } from '../src/providers/http/headers.js';
 import { defaultFailureValues, defaultSuccessValues, httpTargetFromOptions, recordedHttpTarget } from '../src/providers/http/http-target.js';
+import { redirectStep } from '../src/providers/http/redirect.js';
 import { httpStatusMeaning, parseFieldPath } from '../src/providers/http/status-meaning.js';
 
 describe('what a status endpoint answer means', () => {
@@ -109,5 +110,24 @@ describe('the HTTP target from the command line', () => {
 
   it('a record without a status URL target is not pollable', () => {
     expect(() => recordedHttpTarget('dep_9', { url: 'http://x' })).toThrow('dep_9 has no usable status URL target to poll');
+  });
+});
+
+describe('which redirects of a status URL are followed', () => {
+  const from = 'https://deploys.example:8443/api/42?view=status';
+  it.each([
+    ['a relative Location on the same origin, with headers', 302, '/api/42/v2', true, { kind: 'follow', url: 'https://deploys.example:8443/api/42/v2' }],
+    ['an absolute Location on the same origin, with headers', 308, 'https://deploys.example:8443/v2/42', true, { kind: 'follow', url: 'https://deploys.example:8443/v2/42' }],
+    ['another port, with headers', 307, 'https://deploys.example:9443/api/42', true, { kind: 'refuse', origin: 'https://deploys.example:9443' }],
+    ['another host, with headers', 301, 'https://evil.example/collect?k=1', true, { kind: 'refuse', origin: 'https://evil.example' }],
+    ['plain http on the same host, with headers', 302, 'http://deploys.example:8443/api/42', true, { kind: 'refuse', origin: 'http://deploys.example:8443' }],
+    ['credentials in the Location, with headers', 302, 'https://user:pass@other.example/x', true, { kind: 'refuse', origin: 'https://other.example' }],
+    ['another host, without headers', 303, 'https://mirror.example/api/42', false, { kind: 'follow', url: 'https://mirror.example/api/42' }],
+    ['a Location that is not http', 302, 'file:///etc/passwd', false, { kind: 'answer' }],
+    ['a redirect without a Location', 302, undefined, true, { kind: 'answer' }],
+    ['an answer that is not a redirect', 200, '/elsewhere', true, { kind: 'answer' }],
+    ['304 Not Modified', 304, '/elsewhere', true, { kind: 'answer' }],
+  ] as const)('%s', (_case, status, location, carriesHeaders, step) => {
+    expect(redirectStep(from, { status, location }, carriesHeaders)).toEqual(step);
   });
 });

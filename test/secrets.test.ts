@@ -100,4 +100,42 @@ describeEachStore('secrets on %s', (kind) => {
       for (const file of readdirSync(store.dir)) expect(readFileSync(join(store.dir, file)).includes(mark), file).toBe(false);
     }
   });
+  it("a failed deploy command's stored output, show, history and shiplog's own lines hold no value of a secret variable", async () => {
+    const secrets = {
+      MY_API_TOKEN: `${mark}-api-token`,
+      CLIENT_SECRET_VALUE: `${mark}-client`,
+      NCLOUD_SECRET_KEY: `${mark}-ncloud`,
+      GITHUB_TOKEN: `${mark}-github`,
+      DB_PASSWORD: `${mark}-password`,
+      DATABASE_URL: `postgres://deployer:${mark}-pg@db.internal:5432/app`,
+    };
+    // The command prints to stderr, so shiplog's stdout holds only what shiplog itself prints.
+    const script = `for (const name of ${JSON.stringify(Object.keys(secrets))}) console.error(name + '=' + process.env[name]); process.exit(3)`;
+    const command = [process.execPath, '-e', script];
+    const deploy = (app: string, ...more: string[]) => ['--db', store.spec, ...more, 'deploy', '--app', app, '--env', 'prod', '--', ...command];
+
+    const human = await runCli(deploy('web'), { env: secrets });
+    const json = await runCli(deploy('api', '--json'), { env: secrets });
+
+    expect(human.code, human.stderr).toBe(1);
+    expect(json.code, json.stderr).toBe(1);
+    // The command's own live output is its business: it reaches the terminal as the command wrote it.
+    expect(human.stderr).toContain(`MY_API_TOKEN=${mark}-api-token`);
+    expect(human.stdout).toContain('MY_API_TOKEN=[redacted]');
+    const record = JSON.parse(json.stdout) as { key: string; error: string };
+    expect(record.error.split('\n')).toEqual(['command exited 3', ...Object.keys(secrets).map((name) => `${name}=${name === 'DATABASE_URL' ? 'postgres://deployer:[redacted]@db.internal:5432/app' : '[redacted]'}`)]);
+    const reads = [
+      await runCli(['--db', store.spec, '--json', 'show', record.key]),
+      await runCli(['--db', store.spec, 'show', record.key]),
+      await runCli(['--db', store.spec, '--json', 'history']),
+      await runCli(['--db', store.spec, 'history']),
+    ];
+    for (const result of [human, ...reads]) expect(result.stdout).not.toContain(mark);
+    for (const result of reads) expect(result.stderr).not.toContain(mark);
+    expect(json.stdout).not.toContain(mark);
+    expect(JSON.stringify(await snapshot(store))).not.toContain(mark);
+    if (kind === 'sqlite') {
+      for (const file of readdirSync(store.dir)) expect(readFileSync(join(store.dir, file)).includes(mark), file).toBe(false);
+    }
+  });
 });

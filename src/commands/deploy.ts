@@ -1,6 +1,6 @@
 import { ciMetadata } from '../ci-env.js';
 import { runDeployFlow } from '../deploy-flow.js';
-import { parseDuration } from '../duration.js';
+import { parseTimeLimit } from '../duration.js';
 import type { ExitCodeValue } from '../errors.js';
 import { planDeploy, type ProviderOptions } from '../providers/select.js';
 import * as valid from '../validate.js';
@@ -22,19 +22,19 @@ export interface DeployOptions extends ProviderOptions {
 export async function run(ctx: CommandContext, options: DeployOptions, argv: string[]): Promise<ExitCodeValue> {
   const app = valid.requireName(options.app, '--app');
   const env = valid.requireName(options.env, '--env');
-  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+  const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
   const ci = ciMetadata();
   const request = {
     app,
     env,
-    version: valid.optionalText(options.version, '--version', 200),
+    version: valid.optionalIdentifier(options.version, '--version'),
     commitSha: valid.commitSha(options.commit ?? ci.commitSha),
     repo: valid.repoName(options.repo ?? ci.repo),
-    image: valid.optionalText(options.image, '--image', 1_000),
-    operator: valid.optionalText(options.operator ?? ci.operator, '--operator', 200),
+    image: valid.optionalIdentifier(options.image, '--image', 1_000),
+    operator: valid.optionalIdentifier(options.operator ?? ci.operator, '--operator'),
     message: valid.optionalText(options.message, '--message'),
     ciRunUrl: ci.ciRunUrl,
-    idempotencyKey: valid.optionalText(options.key, '--key', 200),
+    idempotencyKey: valid.optionalIdentifier(options.key, '--key'),
     supersede: options.supersede === true,
   };
   const plan = await planDeploy(options, argv, ctx.out, timeoutMs);

@@ -3,7 +3,7 @@ import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import type { Deployment } from '../deployment.js';
-import { formatDuration, parseDuration } from '../duration.js';
+import { formatDuration, parseTimeLimit } from '../duration.js';
 import { ExitCode, exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
 import { interruptible } from '../interrupt.js';
 import { isFinal } from '../lifecycle.js';
@@ -34,7 +34,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
   if (refs.length === 0 && !options.all) throw new UsageError('name the deployments to poll, or pass --all for every open NCP and HTTP deployment', 'missing_argument');
   if (refs.length > 0 && options.all) throw new UsageError('pass deployment ids or --all, not both', 'bad_value');
   const settings = pollSettings(options);
-  const timeoutMs = options.timeout === undefined ? defaultTimeoutMs : parseDuration(options.timeout, '--timeout');
+  const timeoutMs = options.timeout === undefined ? defaultTimeoutMs : parseTimeLimit(options.timeout, '--timeout');
 
   return withStore(ctx, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));

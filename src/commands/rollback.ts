@@ -1,8 +1,8 @@
 import { ciMetadata } from '../ci-env.js';
 import { runDeployFlow, type DeploymentRequest } from '../deploy-flow.js';
 import type { Deployment } from '../deployment.js';
-import { parseDuration } from '../duration.js';
-import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { parseTimeLimit } from '../duration.js';
+import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { localTime } from '../format.js';
 import type { Output } from '../output.js';
 import { planRollback } from '../rollback-plan.js';
@@ -40,10 +40,9 @@ export interface RollbackPreview {
 export async function run(ctx: CommandContext, options: RollbackOptions, argv: string[]): Promise<ExitCodeValue> {
   const app = valid.requireName(options.app, '--app');
   const env = valid.requireName(options.env, '--env');
-  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+  const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
   const message = valid.optionalText(options.message, '--message');
-  const to = valid.optionalText(options.to, '--to', 200);
-  if (to !== undefined && to.trim() === '') throw new UsageError('--to needs an id, a key or a version', 'bad_value');
+  const to = valid.optionalIdentifier(options.to, '--to');
   return withStore(ctx, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
     const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);

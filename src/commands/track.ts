@@ -1,6 +1,6 @@
 import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Deployment } from '../deployment.js';
-import { parseDuration } from '../duration.js';
+import { parseTimeLimit } from '../duration.js';
 import { exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
 import { isActive, isFinal } from '../lifecycle.js';
 import { worstExitCode } from '../worst-outcome.js';
@@ -24,7 +24,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   if (refs.length === 0 && !options.all) throw new UsageError("name the deployments to track, or pass --all; see 'shiplog track --help'", 'missing_argument');
   if (refs.length > 0 && options.all) throw new UsageError('give deployment ids or --all, not both', 'bad_value');
   if (options.follow && !options.all) throw new UsageError('--follow picks up every new Kubernetes deployment: use it with --all', 'bad_value');
-  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+  const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
 
   return withStore(ctx, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));

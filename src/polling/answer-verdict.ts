@@ -6,6 +6,8 @@ export interface HttpAnswer {
   body: string;
   /** The Retry-After header, when the service sent one. */
   retryAfter: string | undefined;
+  /** The Location header of a redirect, which is handed back, not followed. */
+  location?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { parseDuration, parseTimeLimit } from '../duration.js';
 import { UsageError } from '../errors.js';
 import * as valid from '../validate.js';
 import type { BackoffSettings } from './backoff.js';
@@ -43,7 +43,7 @@ export function pollSettings(options: PollOptions, env: NodeJS.ProcessEnv = proc
       capMs: Math.max(intervalMs, envDuration(env, 'SHIPLOG_POLL_BACKOFF_CAP') ?? defaultBackoffCapMs),
       jitter: envFraction(env, 'SHIPLOG_POLL_JITTER') ?? defaultJitter,
     },
-    requestTimeoutMs: envDuration(env, 'SHIPLOG_REQUEST_TIMEOUT') ?? defaultRequestTimeoutMs,
+    requestTimeoutMs: env.SHIPLOG_REQUEST_TIMEOUT ? parseTimeLimit(env.SHIPLOG_REQUEST_TIMEOUT, 'SHIPLOG_REQUEST_TIMEOUT') : defaultRequestTimeoutMs,
   };
 }
 

@@ -9,8 +9,6 @@ export interface RequestSpec {
   timeoutMs: number;
   /** Ctrl-C: the request is dropped and the signal's reason thrown. */
   signal?: AbortSignal;
-  /** Whether a redirect is followed (a status URL may move); by default it is an answer like any other, as a signed call wants. */
-  followRedirects?: boolean;
 }
 
 /** Status bodies are small; a larger answer is a misconfigured URL, not a status. */
@@ -18,7 +16,8 @@ const maxAnswerBytes = 1024 * 1024;
 
 /**
  * Sends one request with axios (loaded on first use, so commands that never talk HTTP never load it) and
- * hands back the answer whatever its status. A timeout or a transport error becomes a TransientFailure whose
+ * hands back the answer whatever its status. A redirect is an answer too, never followed here: whether its
+ * target may have the request's headers is the caller's decision (providers/http/redirect.ts). A timeout or a transport error becomes a TransientFailure whose
  * reason names the failure only: axios errors carry the request's headers, which never leave this function.
  */
 export async function sendRequest(spec: RequestSpec): Promise<HttpAnswer> {
@@ -44,10 +43,15 @@ export async function sendRequest(spec: RequestSpec): Promise<HttpAnswer> {
       transformResponse: [(data: string) => data],
       validateStatus: () => true,
       maxContentLength: maxAnswerBytes,
-      maxRedirects: spec.followRedirects === true ? 5 : 0,
+      maxRedirects: 0,
     });
-    const retryAfter = response.headers['retry-after'];
-    return { status: response.status, body: typeof response.data === 'string' ? response.data : '', retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
+    const { 'retry-after': retryAfter, location } = response.headers;
+    return {
+      status: response.status,
+      body: typeof response.data === 'string' ? response.data : '',
+      retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+      location: typeof location === 'string' ? location : undefined,
+    };
   } catch (error) {
     if (spec.signal?.aborted) throw spec.signal.reason;
     if (timedOut) throw new TransientFailure(`gave no answer within ${spec.timeoutMs}ms`);
