@@ -2,9 +2,15 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync, statSync 
 import { basename, dirname, join, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from './errors.js';
 
-/** `<store>.backup-20260131T120000Z`, beside the store. */
+/**
+ * `<store>.backup-20260131T120000Z`, beside the store; `…Z-2`, `…Z-3` when an earlier cleanup in the same second
+ * took that name, so a second `cleanup --apply` right after the first is not refused over a name it did not pick.
+ */
 export function defaultBackupPath(storePath: string, now = new Date()): string {
-  return `${storePath}.backup-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  const stamped = `${storePath}.backup-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  let path = stamped;
+  for (let n = 2; existsSync(path); n++) path = `${stamped}-${n}`;
+  return path;
 }
 
 /** Refuses, before anything changes, a backup path that exists already or whose folder does not. */
