@@ -8,16 +8,13 @@ import type { ImportReport } from '../src/commands/import.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+import { klepaasHistoryTable } from './support/klepaas-schema.js';
 
 /** A klepaas database as its later versions left it: an environment column and rollback links. */
 function klepaasFile(dir: string): string {
   const path = join(dir, 'klepaas.db');
   const db = new Database(path);
-  db.exec(`create table deployment_histories (
-    id integer primary key, user_id varchar(255) not null, github_owner varchar(255) not null, github_repo varchar(255) not null,
-    github_commit_sha varchar(255), github_commit_message text, sourcedeploy_project_id varchar(255), deploy_id varchar(255),
-    status varchar(50) not null, image_name varchar(500), image_tag varchar(100), environment varchar, is_rollback boolean,
-    rollback_from_id integer, started_at datetime not null, completed_at datetime, created_at datetime, error_message text, error_stage varchar(50))`);
+  db.exec(klepaasHistoryTable);
   const insert = db.prepare(`insert into deployment_histories (id, user_id, github_owner, github_repo, github_commit_sha, github_commit_message,
     sourcedeploy_project_id, deploy_id, status, image_name, image_tag, environment, is_rollback, rollback_from_id, started_at, completed_at, created_at, error_message, error_stage)
     values (?, 'kim', 'acme', 'shop', ?, ?, '311', ?, ?, 'registry.example/shop', ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

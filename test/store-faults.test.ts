@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import type { TestStore } from './support/stores.js';
+import { klepaasHistoryTable } from './support/klepaas-schema.js';
 
 /** A full disk is a small tmpfs, which only root may mount; elsewhere these tests are skipped by this name. */
 const tmpfsUnavailable = (() => {
@@ -41,11 +42,7 @@ function fillDisk(path: string): void {
 /** A klepaas history too large for the store's disk: thousands of runs with long commit messages. */
 function largeKlepaasFile(path: string, runs: number): void {
   const db = new Database(path);
-  db.exec(`create table deployment_histories (
-    id integer primary key, user_id varchar(255) not null, github_owner varchar(255) not null, github_repo varchar(255) not null,
-    github_commit_sha varchar(255), github_commit_message text, sourcedeploy_project_id varchar(255), deploy_id varchar(255),
-    status varchar(50) not null, image_name varchar(500), image_tag varchar(100), environment varchar, is_rollback boolean,
-    rollback_from_id integer, started_at datetime not null, completed_at datetime, created_at datetime, error_message text, error_stage varchar(50))`);
+  db.exec(klepaasHistoryTable);
   const insert = db.prepare(`insert into deployment_histories (id, user_id, github_owner, github_repo, github_commit_sha, github_commit_message,
     sourcedeploy_project_id, deploy_id, status, image_name, image_tag, environment, is_rollback, rollback_from_id, started_at, completed_at, created_at)
     values (?, 'kim', 'acme', 'shop', ?, ?, '311', ?, 'success', 'registry.example/shop', ?, 'production', 0, null, ?, ?, ?)`);
