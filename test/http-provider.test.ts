@@ -155,15 +155,16 @@ describeEachStore('deploy --status-url and poll on %s', (kind) => {
     const result = await runCli([...withKey, '--wait'], { env: env({ API_KEY: 'key-31c9-not-for-elsewhere' }) });
 
     expect(result.code, result.stderr).toBe(5);
+    const rows = await snapshot(store);
+    const key = String(rows.deployments[0]!.key);
     expect(result.stderr.trim()).toBe(
-      `shiplog: the status URL redirects to ${elsewhere.server.url}, another origin; shiplog does not send its headers (X-Api-Key from $API_KEY) there, so it stopped: if that server should have them, record the deployment with its address as --status-url`,
+      `shiplog: the status URL redirects to ${elsewhere.server.url}, another origin; shiplog does not send its headers (X-Api-Key from $API_KEY) there, so it stopped: if that server should have them, record the deployment with its address as --status-url; ${key} stays running: once that is fixed, resume with 'shiplog poll ${key}'`,
     );
     expect(elsewhere.server.requests).toEqual([]);
-    const rows = await snapshot(store);
     expect(rows.deployments).toMatchObject([{ status: 'running' }]);
     expect(rows.events.map((event) => event.detail)).toContainEqual(expect.stringMatching(/^polling stopped: the status URL redirects to .*, another origin/));
 
-    const later = await runCli(['--db', store.spec, 'poll', String(rows.deployments[0]!.key)], { env: env({ API_KEY: 'key-31c9-not-for-elsewhere' }) });
+    const later = await runCli(['--db', store.spec, 'poll', key], { env: env({ API_KEY: 'key-31c9-not-for-elsewhere' }) });
     expect(later.code).toBe(5);
     expect(elsewhere.server.requests).toEqual([]);
   });
