@@ -6,7 +6,7 @@ import type { Store } from './db/store.js';
 import { EnvironmentError, ExitCode, exitCodeForStatus, ShiplogError, type ExitCodeValue } from './errors.js';
 import { interruptedBy, interruptible } from './interrupt.js';
 import { isFinal, type Status } from './lifecycle.js';
-import type { DeployPlan, FollowedDeployment } from './providers/provider.js';
+import { FailedAfterApplying, type DeployPlan, type FollowedDeployment } from './providers/provider.js';
 import { recordDeployment, type NewDeployment } from './record.js';
 import { Tracker } from './tracker.js';
 import { outcomeLine } from './format.js';
@@ -85,6 +85,11 @@ async function startAndFollow(run: Run, deployment: FollowedDeployment): Promise
     } catch (error) {
       if (signal.aborted) return cancelUnstarted(run, deployment, 'while it was being started; its provider may have started it anyway, so check there before deploying again');
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof FailedAfterApplying) {
+        await tracker.settle(deployment.id, { to: 'running', detail: 'started: its command ran' });
+        await tracker.settle(deployment.id, { to: 'failed', error: message, detail: 'its command failed' });
+        return 'failed';
+      }
       await tracker.settle(deployment.id, { to: 'failed', error: message, detail: 'could not start' });
       if (error instanceof ShiplogError && error.exitCode !== ExitCode.failed) throw error;
       return 'failed';

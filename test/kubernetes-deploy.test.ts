@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { writeKubeconfig } from '../fixtures/kube-config.js';
+import type { RollbackPreview } from '../src/commands/rollback.js';
 import { runCli, runCliJson, startCli, type CliResult, type DeploymentJson } from './support/cli.js';
 import { storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
@@ -63,6 +64,25 @@ describeEachStore('deploy --k8s on %s', (kind) => {
     expect(json.status).toBe('failed');
     expect(json.error).toBe('command exited 3\nhelm: release is locked');
     expect(t.cluster.api.watchRequests()).toEqual([]);
+  });
+
+  it('a deploy command that changed the Deployment and then failed counts as started, so rollback undoes it', async () => {
+    const good = await deployJson(['--version', '2', '--k8s', 'prod/web', '--image', 'web:2', '--wait']);
+    expect(good.result.code, good.result.stderr).toBe(0);
+    // As `helm upgrade --wait` does when the rollout it applied is not ready in time: the change is out, the command fails.
+    const patchThenFail = `fetch(process.env.FAKE_URL + '/apis/apps/v1/namespaces/prod/deployments/web', { method: 'PATCH',
+      headers: { authorization: 'Bearer ' + process.env.FAKE_TOKEN, 'content-type': 'application/strategic-merge-patch+json' },
+      body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'web', image: 'web:3' }] } } } }) })
+      .then(() => { console.error('Error: UPGRADE FAILED: timed out waiting for the condition'); process.exit(1); })`;
+    const bad = await deployJson(['--version', '3', '--k8s', 'prod/web', '--', process.execPath, '-e', patchThenFail], { FAKE_URL: t.cluster.api.url, FAKE_TOKEN: t.cluster.api.token });
+    expect(bad.result.code).toBe(1);
+    expect(bad.json.status).toBe('failed');
+    expect(bad.json.startedAt).not.toBeNull();
+    expect((await show(bad.json.key)).events!.map((e) => `${e.from ?? '-'}>${e.to}`)).toEqual(['->pending', 'pending>running', 'running>failed']);
+
+    const preview = await runCliJson<RollbackPreview>(['--db', t.store.spec, 'rollback', '--app', 'web', '--env', 'prod', '--dry-run'], { env: t.cluster.env });
+    expect(preview.result.code, preview.result.stderr).toBe(0);
+    expect(preview.json).toMatchObject({ replacing: { key: bad.json.key }, rollbackTo: { key: good.json.key, version: '2' } });
   });
 
   it('deploy --k8s without --image or a command records the rollout already under way and follows it', async () => {

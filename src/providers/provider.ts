@@ -1,4 +1,5 @@
 import type { ProviderName } from '../db/schema.js';
+import { ExitCode, ShiplogError } from '../errors.js';
 import type { Status } from '../lifecycle.js';
 import type { Output } from '../output.js';
 import type { Tracker } from '../tracker.js';
@@ -26,6 +27,17 @@ export interface DeployPlan {
    * status the record ended in. Absent when the deploy does not wait.
    */
   follow?(tracker: Tracker, deployment: FollowedDeployment, options: FollowOptions): Promise<Status>;
+}
+
+/**
+ * A start that failed after its change may already be out: a deploy command (helm, kubectl apply) that ran and
+ * exited non-zero may have applied part or all of it. The record is taken as started before it fails, so a
+ * rollback counts its change as what runs instead of rolling back the good deployment before it.
+ */
+export class FailedAfterApplying extends ShiplogError {
+  constructor(message: string) {
+    super(message, ExitCode.failed, 'command_failed');
+  }
 }
 
 export interface FollowedDeployment {

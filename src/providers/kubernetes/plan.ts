@@ -1,9 +1,9 @@
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
-import { ExitCode, ShiplogError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Output } from '../../output.js';
 import { commandOutcome } from '../command/outcome.js';
 import { requireExecutable, runCommand } from '../command/run-command.js';
-import type { DeployPlan } from '../provider.js';
+import { FailedAfterApplying, type DeployPlan } from '../provider.js';
 import type { ProviderOptions } from '../select.js';
 import { KubeCluster } from './cluster.js';
 import { followRollout } from './follow-rollout.js';
@@ -86,5 +86,5 @@ function names(containers: readonly V1Container[]): string {
 async function runDeployCommand(argv: readonly string[], out: Output): Promise<void> {
   const exit = await runCommand(argv, { stdout: out.json ? process.stderr : process.stdout, stderr: process.stderr }).exited;
   const outcome = commandOutcome(exit);
-  if (outcome.to !== 'success') throw new ShiplogError(outcome.error ?? outcome.detail ?? 'the command failed', ExitCode.failed, 'command_failed');
+  if (outcome.to !== 'success') throw new FailedAfterApplying(outcome.error ?? outcome.detail ?? 'the command failed');
 }
