@@ -85,6 +85,14 @@ describeEachStore('deploy --k8s on %s', (kind) => {
     expect(preview.json).toMatchObject({ replacing: { key: bad.json.key }, rollbackTo: { key: good.json.key, version: '2' } });
   });
 
+  it('--timeout bounds the deploy command too: it is stopped and the deployment fails as timed out', async () => {
+    const { result, json } = await deployJson(['--k8s', 'prod/web', '--wait', '--timeout', '1s', '--', process.execPath, '-e', 'setTimeout(() => {}, 30_000)']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(json.status).toBe('failed');
+    expect(json.error).toMatch(/timed out/);
+    expect(t.cluster.api.watchRequests()).toEqual([]);
+  });
+
   it('deploy --k8s without --image or a command records the rollout already under way and follows it', async () => {
     t.cluster.api.behave('prod', 'web', 'manual');
     t.cluster.api.setImage('prod', 'web', 'web', 'registry.example/web:2.0.0');

@@ -46,12 +46,12 @@ export async function kubernetesPlan(options: ProviderOptions, argv: readonly st
     target: before,
     initialStatus: 'pending',
     source: 'watch',
-    async start() {
+    async start(_deployment, _out, { deadline }) {
       if (setsImage) {
         const patched = await cluster.setImage(namespace, name, container!.name, options.image!);
         return { generation: patched.metadata?.generation };
       }
-      await runDeployCommand(argv, out);
+      await runDeployCommand(argv, out, deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
       const started = await cluster.readDeployment(namespace, name);
       return { generation: started.metadata?.generation };
     },
@@ -81,10 +81,11 @@ function names(containers: readonly V1Container[]): string {
 
 /**
  * Runs the command that changes the Deployment (no shell, output streamed; on stderr with --json so stdout stays
- * one document). Its failure fails the deployment with the tail of its output, like `deploy -- COMMAND`.
+ * one document), stopped like `deploy -- COMMAND` when --timeout runs out. Its failure fails the deployment with
+ * the tail of its output, like `deploy -- COMMAND`.
  */
-async function runDeployCommand(argv: readonly string[], out: Output): Promise<void> {
-  const exit = await runCommand(argv, { stdout: out.json ? process.stderr : process.stdout, stderr: process.stderr }).exited;
+async function runDeployCommand(argv: readonly string[], out: Output, timeoutMs: number | undefined): Promise<void> {
+  const exit = await runCommand(argv, { stdout: out.json ? process.stderr : process.stdout, stderr: process.stderr, timeoutMs }).exited;
   const outcome = commandOutcome(exit);
   if (outcome.to !== 'success') throw new FailedAfterApplying(outcome.error ?? outcome.detail ?? 'the command failed');
 }
