@@ -1,3 +1,5 @@
+import { redact } from '../../redaction.js';
+
 /** The longest part of a plugin's stderr line a failure line quotes. */
 const maxChars = 200;
 
@@ -22,7 +24,7 @@ export function lastLineWithoutSecrets(stderr: string, known: readonly (string |
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
   let line = lines.at(-1) ?? '';
-  for (const secret of known) if (secret) line = line.split(secret).join('***');
+  line = redact(line, known.filter((secret): secret is string => Boolean(secret)), '***');
   line = line
     .replace(schemeSecret, '$1 ***')
     .replace(namedSecret, '$1$2***')
