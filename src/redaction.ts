@@ -1,3 +1,5 @@
+import { urlCredentials } from './db/masked-url.js';
+
 /** What a secret's value becomes in text shiplog keeps or prints. */
 export const redactedMark = '[redacted]';
 
@@ -16,8 +18,8 @@ const minSecretLength = 4;
 
 /**
  * The secret values of an environment: those of the known credential variables and of every variable whose
- * name looks secret, and the password of any URL with credentials in it (`SHIPLOG_DB`, `DATABASE_URL`, a
- * proxy). A value over several lines (a PEM key) also counts line by line, so a part of it cut off by a
+ * name looks secret, and the credentials of any URL (`SHIPLOG_DB`, `DATABASE_URL`, a proxy), read as the
+ * store's messages read them: the password raw and decoded, and `?password=`. A value over several lines (a PEM key) also counts line by line, so a part of it cut off by a
  * tail is still found. Longest first, so a secret that contains another is blanked whole.
  */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
@@ -28,25 +30,14 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
       values.add(value);
       for (const line of value.split(/\r?\n/)) values.add(line.trim());
     }
-    const password = urlPassword(value);
-    if (password) values.add(password);
+    for (const credential of urlCredentials(value)) values.add(credential);
   }
   return [...values].filter((value) => value.length >= minSecretLength).sort((a, b) => b.length - a.length);
 }
 
 /** `text` with every occurrence of each secret replaced by the mark. */
-export function redact(text: string, secrets: readonly string[]): string {
+export function redact(text: string, secrets: readonly string[], mark = redactedMark): string {
   let redacted = text;
-  for (const secret of secrets) redacted = redacted.split(secret).join(redactedMark);
+  for (const secret of secrets) redacted = redacted.split(secret).join(mark);
   return redacted;
-}
-
-function urlPassword(value: string): string | undefined {
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) return undefined;
-  try {
-    const password = new URL(value).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -29,8 +29,12 @@ function maskQuery(text: string): string {
   return text.replace(/([?&][^=&#]*pass[^=&#]*=)[^&#]*/gi, '$1***');
 }
 
-/** The credentials a URL carries, as they may appear in a driver's message: raw and decoded. */
-function urlCredentials(url: string): string[] {
+/**
+ * The credentials a URL carries, as they may appear in a message or a command's output: the password raw and
+ * decoded, and `?password=` values. Text that does not start with a scheme is no URL and carries none.
+ */
+export function urlCredentials(url: string): string[] {
+  if (!scheme.test(url)) return [];
   const found = new Set<string>();
   try {
     const parsed = new URL(url);
