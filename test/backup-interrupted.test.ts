@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -48,8 +48,8 @@ describe('a backup interrupted by kill -9', () => {
   }
 
   /** Kills shiplog once the largest other file in `folder` holds at least `share` of the store (0: as soon as one exists). */
-  async function cleanupKilledAt(share: number, { folder, storePath, backupPath }: ReturnType<typeof trialFolder>): Promise<NodeJS.Signals | null> {
-    const cli = startCli(['--db', storePath, 'cleanup', '--prune-older-than', '30d', '--keep', '0', '--apply', '--backup', backupPath]);
+  async function cleanupKilledAt(share: number, { folder, storePath, backupPath }: ReturnType<typeof trialFolder>, backupName = ['--backup', backupPath]): Promise<NodeJS.Signals | null> {
+    const cli = startCli(['--db', storePath, 'cleanup', '--prune-older-than', '30d', '--keep', '0', '--apply', ...backupName]);
     let ended = false;
     void cli.result.then(() => (ended = true));
     while (!ended) {
@@ -102,6 +102,22 @@ describe('a backup interrupted by kill -9', () => {
     expect(readdirSync(paths.folder).filter((name) => !name.startsWith('shiplog.db'))).toEqual(['before-cleanup.db']);
     expect(isWholeBackup(paths.backupPath)).toBe(true);
     expect(storeDeployments(paths.storePath)).toBe(deploymentCount - 1);
+  });
+
+  it('the next backup deletes the partial a killed one left, but not one being written', async () => {
+    const paths = trialFolder('leftover');
+    const partials = () => readdirSync(paths.folder).filter((name) => name.includes('.partial-'));
+    let signal: NodeJS.Signals | null = null;
+    for (let attempt = 0; attempt < 5 && partials().length === 0; attempt += 1) signal = await cleanupKilledAt(0.1, paths, []);
+    expect(signal, 'the cleanup finished before its kill').toBe('SIGKILL');
+    const [abandoned] = partials();
+    expect(abandoned).toMatch(/^\.shiplog\.db\.backup-\d{8}T\d{6}Z(-\d+)?\.partial-\d+$/);
+    const beingWritten = `.shiplog.db.backup-20260101T000000Z.partial-${process.pid}`;
+    closeSync(openSync(join(paths.folder, beingWritten), 'w'));
+
+    expect(await cleanupKilledAt(Infinity, paths, [])).toBeNull();
+
+    expect(partials()).toEqual([beingWritten]);
   });
 
   function storeDeployments(storePath: string): number {
