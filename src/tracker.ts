@@ -6,13 +6,14 @@ import type { DeploymentRef } from './db/deployments.js';
 import type { DeploymentsTable } from './db/schema.js';
 import type { Store } from './db/store.js';
 import { applyTransition, recordNote } from './db/transition.js';
-import { parseDuration } from './duration.js';
+import { parseTimeLimit } from './duration.js';
 import { isFinal, unsettledStatuses, type EventSource, type Status } from './lifecycle.js';
+import { envMs } from './tuning-env.js';
 
 /** How often a follower says it is still following. */
-export const heartbeatMs = Number(process.env.SHIPLOG_HEARTBEAT_MS ?? 5_000);
+export const heartbeatMs = envMs(process.env, 'SHIPLOG_HEARTBEAT_MS') ?? 5_000;
 /** A lease whose heartbeat is older than this belongs to a follower that is gone. */
-export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseDuration(process.env.SHIPLOG_LEASE_TTL, 'SHIPLOG_LEASE_TTL') : 30_000;
+export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseTimeLimit(process.env.SHIPLOG_LEASE_TTL, 'SHIPLOG_LEASE_TTL') : 30_000;
 
 /** ISO-8601 UTC instant before which a lease's heartbeat means its follower is gone. */
 export function leaseExpiredBefore(now = Date.now()): string {

@@ -87,6 +87,19 @@ describeEachStore('bad input on %s', (kind) => {
     expect(await snapshot(store)).toEqual(before);
   });
 
+  const badTuning: [string, NodeJS.ProcessEnv, () => string[], RegExp][] = [
+    ['a zero lease', { SHIPLOG_LEASE_TTL: '0' }, () => ['poll', '--all'], /SHIPLOG_LEASE_TTL: '0' is no time at all/],
+    ['a heartbeat that is not a number', { SHIPLOG_HEARTBEAT_MS: 'often' }, () => ['deploy', '--app', 'tuned', '--env', 'dev', '--', 'true'], /SHIPLOG_HEARTBEAT_MS: 'often' is not a whole number/],
+    ['a zero heartbeat', { SHIPLOG_HEARTBEAT_MS: '0' }, () => ['poll', '--all'], /SHIPLOG_HEARTBEAT_MS: '0' is not a whole number/],
+    ['a zero track scan', { SHIPLOG_TRACK_SCAN_MS: '0' }, () => ['track', '--all', '--follow'], /SHIPLOG_TRACK_SCAN_MS: '0' is not a whole number/],
+  ];
+
+  it.each(badTuning)('%s in a tuning variable: one line, exit 2, the store unchanged', async (_name, env, args, pattern) => {
+    const before = await snapshot(store);
+    expectOneLineError(await runCli(['--db', store.spec, ...args()], { env }), 2, pattern);
+    expect(await snapshot(store)).toEqual(before);
+  });
+
   it('with --json an error is one JSON object on stderr and stdout stays empty', async () => {
     const result = await runCli(['--db', store.spec, '--json', 'show', 'dep_NOPE']);
     expect(result.code).toBe(2);

@@ -9,11 +9,12 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
+import { envMs } from '../../tuning-env.js';
 import { describeApiFailure, httpStatusOf, type ApiWhere } from './api-failure.js';
 import type { KubeAccess } from './kubeconfig.js';
 
 /** How long one API call (not a watch) may take before it counts as unanswered. */
-const requestTimeoutMs = Number(process.env.SHIPLOG_KUBE_REQUEST_TIMEOUT_MS ?? 30_000);
+const requestTimeoutMs = envMs(process.env, 'SHIPLOG_KUBE_REQUEST_TIMEOUT_MS') ?? 30_000;
 
 /** A watch event as the API server sends it: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, with its object. */
 export type WatchEventHandler = (type: string, object: unknown) => void;

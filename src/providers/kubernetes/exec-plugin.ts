@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { formatDuration } from '../../duration.js';
 import { EnvironmentError } from '../../errors.js';
 import { lastLineWithoutSecrets } from './exec-stderr.js';
-import { envMs } from './watch-tuning.js';
+import { envMs } from '../../tuning-env.js';
 
 /**
  * How long a kubeconfig exec plugin may take to print its credential before shiplog kills it. Cloud plugins

@@ -6,6 +6,7 @@ import { isFinal, type Status } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
 import { ProgressBoard } from '../../progress.js';
 import { Tracker } from '../../tracker.js';
+import { envMs } from '../../tuning-env.js';
 import { ClusterPool } from './cluster-pool.js';
 import { firstEnd, type FollowEnd } from './follow-end.js';
 import { RolloutFollower } from './rollout-follower.js';
@@ -31,7 +32,7 @@ export interface TrackResult {
 }
 
 /** How often the store is looked at for new deployments, and for ones another follower holds or let go. */
-const scanMs = Number(process.env.SHIPLOG_TRACK_SCAN_MS ?? 2_000);
+const scanMs = envMs(process.env, 'SHIPLOG_TRACK_SCAN_MS') ?? 2_000;
 
 /**
  * `track`: follows Kubernetes deployments to their outcomes. The deployments it can claim (no live follower

@@ -1,5 +1,5 @@
-import { UsageError } from '../../errors.js';
 import type { BackoffSettings } from '../../polling/backoff.js';
+import { envMs } from '../../tuning-env.js';
 
 /** How a namespace watch guards itself against a dead or silent connection. */
 export interface WatchTuning {
@@ -27,12 +27,4 @@ export function watchTuning(env: NodeJS.ProcessEnv = process.env): WatchTuning {
     timeoutSeconds: Math.max(1, Math.floor((idleMs * 2) / 3 / 1_000)),
     backoff: { baseMs, capMs: Math.max(baseMs, envMs(env, 'SHIPLOG_WATCH_BACKOFF_CAP_MS') ?? defaultBackoffCapMs), jitter: 0.2 },
   };
-}
-
-/** A duration in milliseconds from the environment; undefined when unset, exit 2 when not a positive whole number. */
-export function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name];
-  if (!text) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name}: '${text}' is not a whole number of milliseconds`, 'bad_value');
-  return Number(text);
 }
