@@ -37,6 +37,8 @@ export class Tracker {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly followed = new Map<number, Deployment>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** The beat in flight: a store that is slow to answer (a lock, an outage ridden out) gets one, not one per interval. */
+  private beating: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -144,7 +146,11 @@ export class Tracker {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      this.beating ??= this.beat()
+        .catch(() => undefined)
+        .finally(() => (this.beating = undefined));
+    }, heartbeatMs);
     this.heartbeat.unref();
   }
 
