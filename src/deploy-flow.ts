@@ -6,7 +6,7 @@ import type { Store } from './db/store.js';
 import { EnvironmentError, ExitCode, exitCodeForStatus, ShiplogError, type ExitCodeValue } from './errors.js';
 import { interruptedBy, interruptible } from './interrupt.js';
 import { isFinal, type Status } from './lifecycle.js';
-import { FailedAfterApplying, type DeployPlan, type FollowedDeployment } from './providers/provider.js';
+import { FailedAfterApplying, StartUnconfirmed, type DeployPlan, type FollowedDeployment } from './providers/provider.js';
 import { recordDeployment, type NewDeployment } from './record.js';
 import { Tracker } from './tracker.js';
 import { outcomeLine } from './format.js';
@@ -89,6 +89,12 @@ async function startAndFollow(run: Run, deployment: FollowedDeployment): Promise
         await tracker.settle(deployment.id, { to: 'running', detail: 'started: its command ran' });
         await tracker.settle(deployment.id, { to: 'failed', error: message, detail: 'its command failed' });
         return 'failed';
+      }
+      if (error instanceof StartUnconfirmed) {
+        await tracker.settle(deployment.id, { to: 'stale', error: message, detail: 'start unconfirmed: it may have started' });
+        // Past --timeout this is the time limit's answer (exit 3); before it, the service's failure (exit 5).
+        if (run.deadline !== undefined && Date.now() >= run.deadline) return 'stale';
+        throw error;
       }
       await tracker.settle(deployment.id, { to: 'failed', error: message, detail: 'could not start' });
       if (error instanceof ShiplogError && error.exitCode !== ExitCode.failed) throw error;

@@ -34,14 +34,15 @@ describeEachStore('deploy interrupted on %s', (kind) => {
     expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'cancelled', lease_owner: null }]);
   });
 
-  it('--timeout bounds a start request that never answers: the deploy returns, the record failed, exit 5', async () => {
+  it('--timeout bounds a start request that never answers: the deploy returns, the record stale (it may have started), exit 3', async () => {
     fake.scriptStart('hang-timeout', { hang: true });
     // The request timeout alone (30s by default) would outlast --timeout many times over.
     const result = await runCli(deploy('prod', ...ncp('hang-timeout'), '--wait', '--timeout', '4s'), { env: ncpEnv(fake, { SHIPLOG_REQUEST_TIMEOUT: '30s' }), timeoutMs: 20_000 });
     expect(result.signal, 'killed by the test after 20s').toBeNull();
-    expect(result.code, result.stderr).toBe(5);
-    expect(result.stderr).toContain('could not start NCP scenario hang-timeout: SourceDeploy gave no answer within');
-    expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'failed' }]);
+    expect(result.code, result.stderr).toBe(3);
+    expect((await snapshot(suite.store)).deployments).toMatchObject([
+      { status: 'stale', lease_owner: null, error: expect.stringContaining('could not start NCP scenario hang-timeout: SourceDeploy gave no answer within') },
+    ]);
   });
 
   it('a deploy killed outright while pending is found by doctor once its lease expires, blocks the next deploy only with a way out, and cleanup settles it stale', async () => {

@@ -117,13 +117,13 @@ describeEachStore('deploy --ncp-* on %s', (kind) => {
     expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'failed', provider: 'ncp', lease_owner: null }]);
   });
 
-  it('a start that meets a server error is recorded failed, says it may have started, and exits 5', async () => {
+  it('a start that meets a server error is left stale, not failed, says it may have started, and exits 5', async () => {
     fake.scriptStart('s-broken', { http: 502 });
     const result = await runCli(waiting('s-broken'), { env: ncpEnv(fake) });
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('could not start NCP scenario s-broken: SourceDeploy answered HTTP 502; it may have started anyway');
     const rows = (await snapshot(suite.store)).deployments;
-    expect(rows).toMatchObject([{ status: 'failed', provider: 'ncp' }]);
+    expect(rows).toMatchObject([{ status: 'stale', provider: 'ncp', lease_owner: null }]);
     expect(String(rows[0]!.error)).toContain('HTTP 502');
   });
 

@@ -99,7 +99,7 @@ describeEachStore('secrets on %s', (kind) => {
     if (kind === 'sqlite') {
       for (const file of readdirSync(store.dir)) expect(readFileSync(join(store.dir, file)).includes(mark), file).toBe(false);
     }
-  });
+  }, 180_000); // seventeen CLI runs: more than the default minute on a busy machine
   it("a failed deploy command's stored output, show, history and shiplog's own lines hold no value of a secret variable", async () => {
     const secrets = {
       MY_API_TOKEN: `${mark}-api-token`,

@@ -1,5 +1,5 @@
 import type { ProviderName } from '../db/schema.js';
-import { ExitCode, ShiplogError } from '../errors.js';
+import { EnvironmentError, ExitCode, ShiplogError } from '../errors.js';
 import type { Status } from '../lifecycle.js';
 import type { Output } from '../output.js';
 import type { Tracker } from '../tracker.js';
@@ -19,7 +19,8 @@ export interface DeployPlan {
   /**
    * Starts the recorded deployment, outside any transaction. Resolves with details learned on the way (an NCP
    * history id, the generation to wait for), saved on the record as it becomes `running`. A throw records
-   * `failed` with the message as the error, then ends the command with the error's exit code.
+   * `failed` with the message as the error (`stale` for StartUnconfirmed), then ends the command with the
+   * error's exit code.
    */
   start?(deployment: FollowedDeployment, out: Output, options: StartOptions): Promise<Record<string, unknown>>;
   /**
@@ -39,6 +40,13 @@ export class FailedAfterApplying extends ShiplogError {
     super(message, ExitCode.failed, 'command_failed');
   }
 }
+
+/**
+ * A start the deploy service may have carried out without saying so (no answer in time, a gateway error, an
+ * answer without the run's id). Nobody knows the outcome, so the record becomes `stale`, never `failed`: a
+ * failure it is not sure of would let a rollback undo the deployment before it while this one runs.
+ */
+export class StartUnconfirmed extends EnvironmentError {}
 
 export interface FollowedDeployment {
   id: number;

@@ -1,6 +1,7 @@
 import { EnvironmentError } from '../../errors.js';
 import { jsonBodyOf } from '../../polling/json-answer.js';
 import type { RemoteState } from '../../polling/remote-state.js';
+import { StartUnconfirmed } from '../provider.js';
 import { TransientFailure } from '../../polling/request-failure.js';
 import { sendRequest } from '../../polling/send-request.js';
 import type { StatusProbe } from '../../polling/status-probe.js';
@@ -31,14 +32,14 @@ export class NcpClient {
       body = await this.call('POST', path, timeoutMs, signal);
     } catch (error) {
       if (!(error instanceof TransientFailure)) throw error;
-      throw new EnvironmentError(
+      throw new StartUnconfirmed(
         `could not start NCP scenario ${target.scenarioId}: SourceDeploy ${error.reason}; it may have started anyway, so check the SourceDeploy console before deploying again`,
         'ncp_start',
       );
     }
     const historyId = readStartAnswer(body);
     if (historyId === undefined) {
-      throw new EnvironmentError(`NCP SourceDeploy took the start of scenario ${target.scenarioId} but named no historyId; check the SourceDeploy console`, 'ncp_start');
+      throw new StartUnconfirmed(`NCP SourceDeploy took the start of scenario ${target.scenarioId} but named no historyId; check the SourceDeploy console`, 'ncp_start');
     }
     return historyId;
   }
