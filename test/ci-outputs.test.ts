@@ -5,6 +5,7 @@ import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
 import { formatDuration } from '../src/duration.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
+import { recordRollouts, storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
@@ -222,5 +223,25 @@ describeEachStore('CI outputs on %s', (kind) => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^shiplog: --dotenv: the folder of '.*missing\/deploy\.env' does not exist; create it or name a file in an existing folder\n$/);
     expect((await snapshot(store)).deployments).toHaveLength(0);
+  });
+});
+
+describeEachStore('CI outputs of track on %s', (kind) => {
+  const t = storeWithCluster(kind);
+
+  it('track of one rollout that failed writes its outputs, dotenv file and ::error line', async () => {
+    t.cluster.api.behave('prod', 'web', 'deadline');
+    const [id, key] = (await recordRollouts(t.store.spec, t.cluster, [{ app: 'web', env: 'prod', namespace: 'prod', name: 'web', image: 'registry.example/web:2.0.0' }]))[0]!;
+    const output = join(t.store.dir, 'github-output');
+    const dotenv = join(t.store.dir, 'track.env');
+    const result = await runCli(['--db', t.store.spec, 'track', key, '--dotenv', dotenv], {
+      env: { ...t.cluster.env, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output },
+    });
+    expect(result.code, result.stderr).toBe(1);
+    const error = (await runCliJson(['--db', t.store.spec, 'show', key])).json.error!;
+    expect(error).toMatch(/^exceeded its progress deadline/);
+    expect(readFileSync(output, 'utf8')).toBe(`key=${key}\nid=${id}\nstatus=failed\napp=web\nenv=prod\nerror=${error}\n`);
+    expect(readFileSync(dotenv, 'utf8')).toBe(`SHIPLOG_KEY=${key}\nSHIPLOG_ID=${id}\nSHIPLOG_STATUS=failed\nSHIPLOG_APP=web\nSHIPLOG_ENV=prod\nSHIPLOG_ERROR=${error}\n`);
+    expect(result.stderr).toMatch(new RegExp(`^::error title=shiplog%3A web -> prod failed::${key} web -> prod: failed after \\S+%0Aexceeded its progress deadline`, 'm'));
   });
 });
