@@ -14,7 +14,8 @@ export interface CiMetadata {
  * user who started the pipeline). Every other CI system is recognised by env-ci, which knows some thirty of
  * them and reads commit, repository and build URL from their variables; the bundle gives it no way to run
  * git (scripts/build.mjs), so this never starts a process. Who started the run is not among what env-ci
- * reads: `actorVariables` names it for the systems that say it.
+ * reads: `actorVariables` names it for the systems that say it, and `gapsFilled` adds what env-ci leaves out
+ * for a few systems.
  */
 export function ciMetadata(env: NodeJS.ProcessEnv = process.env): CiMetadata {
   if (env.GITHUB_ACTIONS === 'true') {
@@ -38,12 +39,12 @@ export function ciMetadata(env: NodeJS.ProcessEnv = process.env): CiMetadata {
   const local = { operator: env.USER ?? env.LOGNAME ?? safeUsername() };
   const ci = envCi({ env, cwd: process.cwd() });
   if (!ci.isCi || ci.service === undefined) return clean(local);
-  const service = ci.service === 'azurePipelines' ? { ...ci, ...azureRun(env) } : ci;
+  const filled = gapsFilled[ci.service]?.(env) ?? {};
   return clean({
-    commitSha: service.commit,
-    repo: service.slug,
+    commitSha: ci.commit,
+    repo: ci.slug ?? filled.slug,
     operator: firstSet(env, actorVariables[ci.service] ?? []) ?? local.operator,
-    ciRunUrl: service.buildUrl,
+    ciRunUrl: ci.buildUrl ?? filled.buildUrl,
   });
 }
 
@@ -58,6 +59,13 @@ const actorVariables: Record<string, readonly string[]> = {
   bitbucket: [],
 };
 
+/** What env-ci leaves out for some systems, from those systems' own variables. */
+const gapsFilled: Record<string, (env: NodeJS.ProcessEnv) => { buildUrl?: string; slug?: string }> = {
+  azurePipelines: azureRun,
+  // Jenkins' git plugin names the repository only by its clone URL.
+  jenkins: (env) => ({ slug: repositoryOfGitUrl(env.GIT_URL) }),
+};
+
 /** env-ci gives Azure Pipelines neither a build URL nor a repository; Azure's own variables make both. */
 function azureRun(env: NodeJS.ProcessEnv): { buildUrl?: string; slug?: string } {
   const collection = env.SYSTEM_COLLECTIONURI;
@@ -70,6 +78,19 @@ function azureRun(env: NodeJS.ProcessEnv): { buildUrl?: string; slug?: string } 
   const name = env.BUILD_REPOSITORY_NAME;
   const slug = name === undefined ? undefined : name.includes('/') ? name : project ? `${project}/${name}` : undefined;
   return { buildUrl, slug };
+}
+
+/** OWNER/NAME from a clone URL: `https://host/acme/web.git`, `git@host:acme/web.git`, `ssh://git@host:22/acme/web`. */
+function repositoryOfGitUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const scp = /^[^@/]+@[^:/]+:(?!\/)(.+)$/.exec(url);
+  let path: string;
+  try {
+    path = scp ? scp[1]! : new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+  return path.replace(/^\/+/, '').replace(/\.git\/?$/, '').replace(/\/+$/, '') || undefined;
 }
 
 function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined {

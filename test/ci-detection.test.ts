@@ -42,9 +42,10 @@ const systems: { name: string; env: NodeJS.ProcessEnv; expected: { commitSha?: s
       BUILD_NUMBER: '88',
       BUILD_URL: 'https://jenkins.acme.example/job/web/88/',
       GIT_COMMIT: sha,
+      GIT_URL: 'git@github.com:acme/web.git',
       BUILD_USER_ID: 'linus',
     },
-    expected: { commitSha: sha, operator: 'linus', ciRunUrl: 'https://jenkins.acme.example/job/web/88/' },
+    expected: { commitSha: sha, repo: 'acme/web', operator: 'linus', ciRunUrl: 'https://jenkins.acme.example/job/web/88/' },
   },
   {
     name: 'Azure Pipelines',
