@@ -55,6 +55,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--timeout <duration>', 'give up following after this long')
     .option('--interval <duration>', 'with --wait on NCP or HTTP: time between status polls (default 10s)')
     .option('--supersede', 'cancel the active deployment of the same app and environment instead of refusing')
+    .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .argument('[command...]', 'the deploy command, after --')
     .passThroughOptions()
     .action((argv: string[], options, command: Command) =>
@@ -66,6 +67,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .argument('<id>', 'deployment id or key')
     .option('--status <status>', 'success, failed or cancelled')
     .option('--message <text>', 'why')
+    .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .action((ref: string, options, command: Command) => run(async (ctx) => (await import('./commands/finish.js')).run(ctx, ref, options), command));
 
   withGlobalOptions(program.command('history'))
@@ -95,6 +97,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--follow', 'keep running as a watcher, picking up new deployments as they are recorded')
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster); each deployment uses the context it was recorded with')
+    .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
 
   withGlobalOptions(program.command('poll'))
@@ -104,6 +107,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--interval <duration>', 'time between polls of one deployment (default 10s)')
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout (default 5m)')
     .option('--concurrency <n>', 'requests in flight at most (default 8)')
+    .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command));
 
   withGlobalOptions(program.command('rollback'))
@@ -115,6 +119,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--wait', 'follow the rollback until it ends')
     .option('--timeout <duration>', 'give up following after this long')
     .option('--dry-run', 'say what would be deployed, change nothing')
+    .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .argument('[command...]', 'for a command-provider deployment: the command that rolls back, after --')
     .passThroughOptions()
     .action((argv: string[], options, command: Command) => run(async (ctx) => (await import('./commands/rollback.js')).run(ctx, options, argv), command));

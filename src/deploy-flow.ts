@@ -1,3 +1,4 @@
+import type { CiReport } from './ci-outputs/ci-report.js';
 import type { CommandContext } from './commands/context.js';
 import type { Deployment } from './deployment.js';
 import { getDeployment } from './db/deployments.js';
@@ -25,6 +26,8 @@ interface Run {
   /** Epoch ms from --timeout that bounds the start and the following together. */
   deadline: number | undefined;
   idempotencyKey: string | undefined;
+  /** What the CI running shiplog is told about the deployment once it is printed. */
+  report: CiReport;
 }
 
 /**
@@ -41,12 +44,13 @@ export async function runDeployFlow(
   request: DeploymentRequest,
   plan: DeployPlan,
   timeoutMs: number | undefined,
+  report: CiReport,
 ): Promise<ExitCodeValue> {
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   const tracker = new Tracker(store, plan.source);
   try {
     return await interruptible(async (signal) => {
-      const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey };
+      const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey, report };
       const recorded = await recordDeployment(store, {
         ...request,
         provider: plan.provider,
@@ -60,13 +64,13 @@ export async function runDeployFlow(
       const [id, key] = recorded.ref;
       if (plan.provider === 'manual') {
         ctx.out.progress(`recorded ${key}: ${request.app} ${request.version ?? ''} to ${request.env}, running; close it with 'shiplog finish ${key} --status success'`);
-        return show(ctx, store, id, ExitCode.ok);
+        return show(run, id, ExitCode.ok);
       }
       await tracker.follow([recorded.ref]);
       const status = await startAndFollow(run, { id, key, app: request.app, env: request.env, target: plan.target ?? null });
       // Without --wait a deploy has done its part once the deployment runs; `poll` or `track` reports the outcome.
       const started = status === 'running' && !plan.follow;
-      return show(ctx, store, id, started ? ExitCode.ok : exitCodeForStatus(status));
+      return show(run, id, started ? ExitCode.ok : exitCodeForStatus(status));
     });
   } finally {
     await tracker.release();
@@ -141,20 +145,20 @@ async function follow(run: Run, deployment: FollowedDeployment): Promise<Status>
  * follower stopped. A command cannot be followed that way: only the process that ran it saw how it ended.
  */
 async function answerAgain(run: Run, existing: Deployment): Promise<ExitCodeValue> {
-  const { ctx, store, plan } = run;
+  const { ctx, plan } = run;
   const said = `${existing.key} was already recorded with key '${run.idempotencyKey}'`;
   const resumable = existing.status === 'running' && plan.follow !== undefined && plan.provider !== 'command';
   if (resumable) {
     const [claimed] = await run.tracker.follow([[existing.id, existing.key]]);
     if (claimed) {
       ctx.out.progress(`${said} and is still running: following it again`);
-      return show(ctx, store, existing.id, exitCodeForStatus(await follow(run, claimed)));
+      return show(run, existing.id, exitCodeForStatus(await follow(run, claimed)));
     }
   }
   ctx.out.progress(`${said}; nothing new was started: ${earlierState(run, existing)}`);
   // A deploy that does not wait has done its part once the deployment runs.
   const exitCode = existing.status === 'running' && plan.follow === undefined ? ExitCode.ok : exitCodeForStatus(existing.status);
-  return show(ctx, store, existing.id, exitCode);
+  return show(run, existing.id, exitCode);
 }
 
 /** Where the earlier attempt stands, and what to do about it, for a deploy that met its key again. */
@@ -184,9 +188,13 @@ function followCommand(key: string, provider: ProviderName): string | undefined 
   return undefined;
 }
 
-/** Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary line. */
-async function show(ctx: CommandContext, store: Store, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
+/**
+ * Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary
+ * line; then tells the CI.
+ */
+async function show({ ctx, store, report }: Run, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
   const deployment = await store.read((tx) => getDeployment(tx, String(id)));
   ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : outcomeLine(ctx.out, deployment)));
+  report.write(ctx.out, [deployment]);
   return exitCode;
 }

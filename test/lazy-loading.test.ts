@@ -9,13 +9,18 @@ import { binPath, cliEnv } from './support/cli.js';
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
-/** The packages (by node_modules name) a CLI run loaded. */
+/**
+ * The packages (by node_modules name) a CLI run loaded: those loaded from node_modules, and those bundled into the
+ * dist/ chunks it loaded, found by the path comments esbuild leaves before each module it bundled.
+ */
 function packagesLoaded(args: string[]): Set<string> {
   const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
   const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
   expect(run.status, run.stderr).not.toBeNull();
   const urls = readFileSync(traceFile, 'utf8').split('\n');
-  const names = urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter((name): name is string => name !== undefined);
+  const chunks = [...new Set(urls.filter((url) => url.startsWith('file:') && url.includes('/dist/')))].map((url) => readFileSync(fileURLToPath(url), 'utf8'));
+  const paths = [...urls, ...chunks.flatMap((source) => source.match(/^\/\/ node_modules\/.*$/gm) ?? [])];
+  const names = paths.map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1]).filter((name): name is string => name !== undefined);
   return new Set(names);
 }
 
@@ -37,5 +42,17 @@ describe('a command loads only what it uses', () => {
   it('a command deploy loads no provider client', () => {
     const loaded = packagesLoaded(['--db', join(dir, 'b.db'), 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', '0']);
     for (const name of heavy) expect(loaded).not.toContain(name);
+  });
+
+  it('the CI detection library loads in the commands that record a deployment, without execa, and in no query command', () => {
+    for (const args of [['deploy', '--app', 'web', '--env', 'dev'], ['rollback', '--app', 'web', '--env', 'dev', '--dry-run']]) {
+      const loaded = packagesLoaded(['--db', join(dir, 'c.db'), ...args]);
+      expect(loaded, args[0]).toContain('env-ci');
+      // env-ci would run git through execa; the build gives it a stand-in (scripts/build.mjs).
+      expect(loaded, args[0]).not.toContain('execa');
+    }
+    for (const args of [['history'], ['status'], ['show', '1'], ['stats'], ['finish', '1', '--status', 'success'], ['poll', '--all'], ['track', '--all']]) {
+      expect(packagesLoaded(['--db', join(dir, 'c.db'), ...args]), args[0]).not.toContain('env-ci');
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { ciMetadata } from '../ci-env.js';
+import { CiReport } from '../ci-outputs/ci-report.js';
 import { runDeployFlow } from '../deploy-flow.js';
 import { parseTimeLimit } from '../duration.js';
 import type { ExitCodeValue } from '../errors.js';
@@ -17,6 +18,7 @@ export interface DeployOptions extends ProviderOptions {
   message?: string;
   timeout?: string;
   supersede?: boolean;
+  dotenv?: string;
 }
 
 export async function run(ctx: CommandContext, options: DeployOptions, argv: string[]): Promise<ExitCodeValue> {
@@ -37,6 +39,7 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
     idempotencyKey: valid.optionalIdentifier(options.key, '--key'),
     supersede: options.supersede === true,
   };
+  const report = CiReport.from(options.dotenv);
   const plan = await planDeploy(options, argv, ctx.out, timeoutMs);
-  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, timeoutMs));
+  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, timeoutMs, report));
 }

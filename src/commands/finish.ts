@@ -1,3 +1,4 @@
+import { CiReport } from '../ci-outputs/ci-report.js';
 import { getDeployment } from '../db/deployments.js';
 import { applyTransition } from '../db/transition.js';
 import { ConflictError, ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
@@ -8,6 +9,7 @@ import { withStore, type CommandContext } from './context.js';
 export interface FinishOptions {
   status?: string;
   message?: string;
+  dotenv?: string;
 }
 
 /**
@@ -18,6 +20,7 @@ export async function run(ctx: CommandContext, ref: string, options: FinishOptio
   const to = valid.status(options.status, '--status', finalStatuses);
   if (to === undefined) throw new UsageError('--status is required: success, failed or cancelled', 'missing_option');
   const message = valid.optionalText(options.message, '--message');
+  const report = CiReport.from(options.dotenv);
   return withStore(ctx, async (store) => {
     const deployment = await store.write(async (tx) => {
       const current = await getDeployment(tx, ref);
@@ -37,6 +40,7 @@ export async function run(ctx: CommandContext, ref: string, options: FinishOptio
       return getDeployment(tx, String(current.id));
     });
     ctx.out.result(deployment, () => `${deployment.key} ${deployment.app} -> ${deployment.env}: ${ctx.out.status(deployment.status)}`);
+    report.write(ctx.out, [deployment]);
     return ExitCode.ok;
   });
 }

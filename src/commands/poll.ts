@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { CiReport } from '../ci-outputs/ci-report.js';
 import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
@@ -19,6 +20,7 @@ import { outcomeLine } from '../format.js';
 export interface PollCommandOptions extends PollOptions {
   all?: boolean;
   timeout?: string;
+  dotenv?: string;
 }
 
 const defaultTimeoutMs = 5 * 60_000;
@@ -35,6 +37,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
   if (refs.length > 0 && options.all) throw new UsageError('pass deployment ids or --all, not both', 'bad_value');
   const settings = pollSettings(options);
   const timeoutMs = options.timeout === undefined ? defaultTimeoutMs : parseTimeLimit(options.timeout, '--timeout');
+  const report = CiReport.from(options.dotenv);
 
   return withStore(ctx, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));
@@ -69,6 +72,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
     }
     // One named deployment prints as an object, as `track` does; more, or --all, as a list.
     ctx.out.result(refs.length === 1 ? records[0] : records, () => records.map((d) => outcomeLine(ctx.out, d)).join('\n'));
+    report.write(ctx.out, records);
     return worstExitCode(codes.values());
   });
 }

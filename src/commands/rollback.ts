@@ -1,4 +1,5 @@
 import { ciMetadata } from '../ci-env.js';
+import { CiReport } from '../ci-outputs/ci-report.js';
 import { runDeployFlow, type DeploymentRequest } from '../deploy-flow.js';
 import type { Deployment } from '../deployment.js';
 import { parseTimeLimit } from '../duration.js';
@@ -19,6 +20,7 @@ export interface RollbackOptions {
   wait?: boolean;
   timeout?: string;
   dryRun?: boolean;
+  dotenv?: string;
 }
 
 /** What `--dry-run` answers: the rollback that would be recorded, and nothing written. */
@@ -43,6 +45,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
   const message = valid.optionalText(options.message, '--message');
   const to = valid.optionalIdentifier(options.to, '--to');
+  const report = CiReport.from(options.dotenv);
   return withStore(ctx, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
     const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);
@@ -65,7 +68,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
       isRollback: true,
       rollbackOf: current.id,
     };
-    return runDeployFlow(ctx, store, request, plan, timeoutMs);
+    return runDeployFlow(ctx, store, request, plan, timeoutMs, report);
   });
 }
 

@@ -1,3 +1,4 @@
+import { CiReport } from '../ci-outputs/ci-report.js';
 import { getDeployment, listOpenRefs } from '../db/deployments.js';
 import type { Deployment } from '../deployment.js';
 import { parseTimeLimit } from '../duration.js';
@@ -12,6 +13,7 @@ export interface TrackOptions {
   follow?: boolean;
   timeout?: string;
   kubeconfig?: string;
+  dotenv?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   if (refs.length > 0 && options.all) throw new UsageError('give deployment ids or --all, not both', 'bad_value');
   if (options.follow && !options.all) throw new UsageError('--follow picks up every new Kubernetes deployment: use it with --all', 'bad_value');
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
+  const report = CiReport.from(options.dotenv);
 
   return withStore(ctx, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));
@@ -57,6 +60,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
     }
     if (options.all && tracked.length === 0) ctx.out.progress('no active Kubernetes deployments to track');
     ctx.out.result(tracked, () => tracked.map((d) => outcomeLine(ctx.out, d)).join('\n'));
+    report.write(ctx.out, tracked);
     if (options.follow && end === 'interrupted') return 0;
     return worstExitCode(tracked.map((d) => exitCodeForStatus(d.status)));
   });

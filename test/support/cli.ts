@@ -24,6 +24,10 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   for (const name of ['GITHUB_ACTIONS', 'GITLAB_CI', 'SHIPLOG_DB', 'NCLOUD_ACCESS_KEY', 'NCLOUD_SECRET_KEY', 'NCP_ACCESS_KEY', 'NCP_SECRET_KEY', 'KUBECONFIG', 'FORCE_COLOR']) {
     delete env[name];
   }
+  // What would make a run write CI outputs, or take another CI system's details (env-ci knows these systems by them).
+  for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'SHIPLOG_DOTENV', 'CIRCLECI', 'BUILDKITE', 'JENKINS_URL', 'BUILD_BUILDURI', 'BITBUCKET_BUILD_NUMBER']) {
+    delete env[name];
+  }
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
