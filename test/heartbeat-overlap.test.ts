@@ -25,18 +25,22 @@ describe.skipIf(!storeKinds().includes('postgres'))('a heartbeat held up on post
       env: { SHIPLOG_HEARTBEAT_MS: '100' },
     });
     const locker = new pg.Client({ connectionString: store.spec });
+    // pg_stat_activity is read once per transaction: the locker's open transaction would see it frozen.
+    const observer = new pg.Client({ connectionString: store.spec });
     await locker.connect();
+    await observer.connect();
     try {
       const id = await until(async () => (await locker.query<{ id: number }>("select id from deployments where status = 'running'")).rows[0]?.id);
       await locker.query('begin');
       await locker.query('select id from deployments where id = $1 for update', [id]);
-      await until(async () => ((await waitingHeartbeats(locker)) > 0 ? true : undefined));
+      await until(async () => ((await waitingHeartbeats(observer)) > 0 ? true : undefined));
       // Twenty intervals: without the guard, a beat more would queue behind the lock at each.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      expect(await waitingHeartbeats(locker)).toBe(1);
+      expect(await waitingHeartbeats(observer)).toBe(1);
       await locker.query('rollback');
     } finally {
       await locker.end();
+      await observer.end();
       writeFileSync(done, '');
     }
     const result = await cli.result;
