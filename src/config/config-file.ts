@@ -53,7 +53,7 @@ export function readConfigFile(path: string): ConfigFile {
     root = parseLocatedJson(text);
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    throw configError(path, error.at, `${error.message} (the file must be JSON)`);
+    throw configError(path, error.at, error.message);
   }
   if (root.kind !== 'object') throw configError(path, root.at, 'the file must hold one JSON object, such as {"app": "web"}');
   const file: ConfigFile = { path, entries: [], environments: new Map() };

@@ -93,7 +93,7 @@ function blamed(error: unknown, path: string, applied: readonly FileEntry[]): un
   if (!(error instanceof ShiplogError) || error.exitCode !== ExitCode.usage) return error;
   const entry = applied.find((candidate) => new RegExp(`--${candidate.key}(?![\\w-])`).test(error.message));
   if (entry === undefined) return error;
-  const section = entry.environment === undefined ? '' : ` (environments.${entry.environment})`;
+  const section = entry.environment === undefined ? '' : `, section environments.${entry.environment}`;
   const [first, ...rest] = error.message.split('\n');
   return new UsageError([`${first} (--${entry.key} from ${path}:${entry.at.line}${section})`, ...rest].join('\n'), error.code, { cause: error });
 }

@@ -47,7 +47,7 @@ export function optionsByKey(program: Command): Map<string, { command: string; o
   for (const command of [program, ...program.commands]) {
     for (const option of command.options) {
       const key = keyOf(option);
-      if (key === undefined || key === 'help' || key === 'version') continue;
+      if (key === undefined || (command === program && key === 'version')) continue;
       byKey.set(key, [...(byKey.get(key) ?? []), { command: command.name(), option }]);
     }
   }
@@ -137,9 +137,13 @@ function scalar(path: string, value: LocatedJson, where: string): string {
   throw configError(path, value.at, `${where} must be a string${value.kind === 'null' ? '; leave the key out for no value' : ''}`);
 }
 
+/** Words users write for a setting whose key is another: the issue's "store" is `db`, a Deployment's namespace `k8s`. */
+const keyAliases: Record<string, string> = { store: 'db', database: 'db', namespace: 'k8s', deployment: 'k8s', environment: 'env', application: 'app' };
+
 function unknownKeyMessage(key: string, known: string[]): string {
   const kebab = key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-  const closest = known.includes(kebab) ? kebab : known.find((name) => editDistance(name, key) <= 2);
+  const nearest = known.map((name) => ({ name, distance: editDistance(name, kebab) })).sort((a, b) => a.distance - b.distance)[0];
+  const closest = keyAliases[kebab] ?? (nearest !== undefined && nearest.distance <= Math.min(2, kebab.length - 1) ? nearest.name : undefined);
   const hint = closest === undefined ? 'keys are the names of command options without their dashes (docs/commands.md, "Configuration file")' : `did you mean "${closest}"?`;
   return `unknown key "${key}": ${hint}`;
 }
