@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, ShiplogError, UsageError } from '../errors.js';
 import { configError, findConfigFile, readConfigFile, type ConfigFile, type FileEntry } from './config-file.js';
 import { appliesTo, checkFileKeys, keyOf, optionValue, parsedOptionValue, variableFor } from './file-keys.js';
+import { providerKeysLeftOut } from './provider-keys.js';
 
 /** What the file gave one command. */
 export interface FileDefaults {
@@ -55,10 +56,11 @@ export function applyFileDefaults(command: Command, env: NodeJS.ProcessEnv, cwd:
   const applied: FileEntry[] = [];
   if (file !== undefined) {
     const entries = entriesFor(file, chosenEnvironment(command, file));
+    const leftOut = providerKeysLeftOut(command, new Set(entries.keys()));
     for (const option of command.options) {
       const key = keyOf(option);
       const entry = key === undefined ? undefined : entries.get(key);
-      if (key === undefined || entry === undefined || !appliesTo(key, command.name())) continue;
+      if (key === undefined || entry === undefined || !appliesTo(key, command.name()) || leftOut.has(key)) continue;
       const attribute = option.attributeName();
       const source = command.getOptionValueSourceWithGlobals(attribute);
       const variable = variableFor(key, option);

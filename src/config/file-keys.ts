@@ -99,9 +99,12 @@ export function optionValue(path: string, entry: FileEntry, option: Option): str
   return takesPath(option) ? besideFile(path, text) : text;
 }
 
-/** Whether the option's value is a file or directory: its argument is named so (`--db <path|url>`, `--kubeconfig <file>`). */
+/** Options whose argument is named `<path>` and is a file; `--status-field <path>` is a path in JSON instead. */
+const filePathKeys = new Set(['db', 'backup']);
+
+/** Whether the option's value is a file or directory: its argument says so (`--kubeconfig <file>`), or it is one of the `<path>` options that are. */
 function takesPath(option: Option): boolean {
-  return /<[^>]*\b(?:path|file)\b[^>]*>/.test(option.flags);
+  return /<[^>]*\b(?:file|dir)\b[^>]*>/.test(option.flags) || filePathKeys.has(keyOf(option) ?? '');
 }
 
 /**
