@@ -165,6 +165,11 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--env <env>', 'environment name for records that lack one')
     .action((file: string, options, command: Command) => run(async (ctx) => (await import('./commands/import.js')).run(ctx, file, options), command));
 
+  withGlobalOptions(program.command('config'))
+    .description('the settings a command run here starts from (flags, environment, .shiplog.json, built-in) and where each came from')
+    .option('--env <env>', "the environment whose section of the file applies (default: the file's env)")
+    .action((_options, command: Command) => run(async (ctx) => (await import('./commands/config.js')).run(ctx, command), command));
+
   return program;
 }
 
@@ -190,9 +195,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let exitCode: number = ExitCode.ok;
   let out = outputFor({ json: argv.includes('--json'), verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') }, env);
   const program = buildProgram(async (action, command) => {
+    const fileDefaults = (await import('./config/file-defaults.js')).applyFileDefaults(command, env);
     const options = command.optsWithGlobals<GlobalOptions>();
     out = outputFor(options, env);
-    exitCode = await action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out });
+    exitCode = await fileDefaults.blame(() => action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out }));
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -39,6 +39,11 @@ describe('a command loads only what it uses', () => {
     for (const name of heavy) expect(loaded).not.toContain(name);
   });
 
+  it('config loads no store driver and no provider', () => {
+    const loaded = packagesLoaded(['config']);
+    for (const name of [...heavy, 'better-sqlite3']) expect(loaded).not.toContain(name);
+  });
+
   it('a command deploy loads no provider client', () => {
     const loaded = packagesLoaded(['--db', join(dir, 'b.db'), 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', '0']);
     for (const name of heavy) expect(loaded).not.toContain(name);
