@@ -1,5 +1,6 @@
 import { readCommitTimes } from '../commit-times.js';
-import { listOutcomes, type DeploymentOutcome } from '../db/outcomes.js';
+import { listOutcomes } from '../db/outcomes.js';
+import { countOutcomes, type DeploymentCounts } from '../deployment-counts.js';
 import { doraKeys, type DoraKeys } from '../dora.js';
 import { eliteChangeFailureRate, eliteRecoveryMs } from '../dora-tiers.js';
 import { formatDuration, parseSince } from '../duration.js';
@@ -19,7 +20,7 @@ export interface Stats extends DoraKeys {
   env: string | null;
   since: string;
   until: string;
-  deployments: { total: number; success: number; failed: number; cancelled: number; unresolved: number; rollbacks: number };
+  deployments: DeploymentCounts;
 }
 
 export async function run(ctx: CommandContext, options: StatsOptions): Promise<ExitCodeValue> {
@@ -34,23 +35,11 @@ export async function run(ctx: CommandContext, options: StatsOptions): Promise<E
     env: env ?? null,
     since,
     until: new Date(until).toISOString(),
-    deployments: counts(outcomes),
+    deployments: countOutcomes(outcomes),
     ...doraKeys(outcomes, readCommitTimes(commits), { sinceMs: Date.parse(since), untilMs: until }),
   };
   ctx.out.result(stats, () => statsText(stats));
   return ExitCode.ok;
-}
-
-function counts(outcomes: readonly DeploymentOutcome[]): Stats['deployments'] {
-  const count = (status: string) => outcomes.filter((d) => d.status === status).length;
-  return {
-    total: outcomes.length,
-    success: count('success'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-    unresolved: outcomes.length - count('success') - count('failed') - count('cancelled'),
-    rollbacks: outcomes.filter((d) => d.isRollback).length,
-  };
 }
 
 function statsText(stats: Stats): string {
