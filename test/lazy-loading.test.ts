@@ -9,12 +9,17 @@ import { binPath, cliEnv } from './support/cli.js';
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
-/** The packages (by node_modules name) a CLI run loaded. */
-function packagesLoaded(args: string[]): Set<string> {
+/** The module URLs a CLI run resolved. */
+function modulesLoaded(args: string[]): string[] {
   const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
   const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
   expect(run.status, run.stderr).not.toBeNull();
-  const urls = readFileSync(traceFile, 'utf8').split('\n');
+  return readFileSync(traceFile, 'utf8').split('\n');
+}
+
+/** The packages (by node_modules name) a CLI run loaded. */
+function packagesLoaded(args: string[]): Set<string> {
+  const urls = modulesLoaded(args);
   const names = urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter((name): name is string => name !== undefined);
   return new Set(names);
 }
@@ -32,6 +37,13 @@ describe('a command loads only what it uses', () => {
     const loaded = packagesLoaded(['--db', join(dir, 'a.db'), 'history']);
     expect(loaded).toContain('better-sqlite3');
     for (const name of heavy) expect(loaded).not.toContain(name);
+  });
+
+  it("stats and history load none of report's page code, which only report loads", () => {
+    const pageCode = (args: string[]) => modulesLoaded(args).filter((url) => /\/dist\/(?:.*\/)?report[^/]*\.js$/.test(url));
+    expect(pageCode(['--db', join(dir, 'c.db'), 'stats'])).toEqual([]);
+    expect(pageCode(['--db', join(dir, 'c.db'), 'history'])).toEqual([]);
+    expect(pageCode(['--db', join(dir, 'c.db'), 'report', '--html', join(dir, 'c.html')])).toHaveLength(1);
   });
 
   it('a command deploy loads no provider client', () => {
