@@ -129,7 +129,8 @@ export function outagesOf(outcomes: readonly DeploymentOutcome[]): Outage[] {
   }
   const outages: Outage[] = [];
   for (const deployments of byTarget.values()) {
-    deployments.sort((a, b) => a.completedAt!.localeCompare(b.completedAt!) || a.id - b.id);
+    // ISO-8601 UTC text sorts as time; comparing code points spares localeCompare's ICU collator.
+    deployments.sort((a, b) => (a.completedAt! < b.completedAt! ? -1 : a.completedAt! > b.completedAt! ? 1 : a.id - b.id));
     let since: number | undefined;
     for (const d of deployments) {
       const bad = d.status === 'failed' || d.rolledBackBy !== null;

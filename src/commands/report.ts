@@ -16,20 +16,13 @@ export interface ReportOptions {
   since?: string;
 }
 
-/**
- * The newest deployments of each environment the timeline shows, with their details. A month of a busy team's
- * history (8,000 deployments at 100,000 a year) would make a page of megabytes that no one reads point by point;
- * 200 an environment keep it a few hundred kilobytes, and the counts, keys and charts still cover the whole span.
- */
-export const timelineCap = 200;
-
 export async function run(ctx: CommandContext, options: ReportOptions): Promise<ExitCodeValue> {
   const app = options.app === undefined ? undefined : valid.requireName(options.app, '--app');
   const env = options.env === undefined ? undefined : valid.requireName(options.env, '--env');
   const file = valid.optionalIdentifier(options.html, '--html', 4_096)!;
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
-  const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, { app, env, since }, timelineCap)), 'read');
+  const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, { app, env, since })), 'read');
   const commits = rows.outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
   const model = reportModel(rows, readCommitTimes(commits), { app: app ?? null, env: env ?? null, span: { sinceMs: Date.parse(since), untilMs: until } });
   const page = reportPage(model);

@@ -10,8 +10,6 @@ export function deploymentDetails(d: Deployment, events: readonly DeploymentEven
   const ref = (id: number | null) => (id === null ? null : linked(id) ? html`<a href="#d-${id}">#${id}</a>` : `#${id}`);
   const rows: [string, Interpolation][] = [
     ['key', d.key],
-    ['app / env', `${d.app} / ${d.env}`],
-    ['status', html`<span class="status ${d.status}">${d.status}</span>`],
     ['version', d.version],
     ['commit', d.commitSha === null ? null : `${d.commitSha}${d.repo ? ` (${d.repo})` : ''}`],
     ['image', d.image],
@@ -24,12 +22,10 @@ export function deploymentDetails(d: Deployment, events: readonly DeploymentEven
     ['rollback of', ref(d.rollbackOf)],
     ['rolled back by', ref(d.rolledBackBy)],
     // Only web addresses become links: a javascript: URL in the store stays text.
-    ['CI run', d.ciRunUrl === null ? null : /^https?:\/\//i.test(d.ciRunUrl) ? html`<a href="${d.ciRunUrl}" rel="noreferrer">${d.ciRunUrl}</a>` : d.ciRunUrl],
+    ['CI run', d.ciRunUrl === null ? null : /^https?:\/\//i.test(d.ciRunUrl) ? html`<a href="${d.ciRunUrl}" rel="noreferrer">open</a>` : d.ciRunUrl],
     ['error', d.error === null ? null : html`<pre>${d.error}</pre>`],
   ];
-  return html`<article class="detail" id="d-${d.id}"><h3>#${d.id} ${d.app} ${d.env} ${d.version ?? ''}${d.isRollback ? ' (rollback)' : ''}</h3>
+  return html`<article class="detail" id="d-${d.id}"><h3>#${d.id} ${d.app} ${d.env} ${d.version ?? ''}${d.isRollback ? ' (rollback)' : ''} <span class="status ${d.status}">${d.status}</span></h3>
 <dl>${rows.filter(([, value]) => value !== null && value !== undefined).map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
-<table class="events"><thead><tr><th>at</th><th>from</th><th>to</th><th>source</th><th>detail</th></tr></thead><tbody>${events.map(
-    (e) => html`<tr><td>${e.at}</td><td>${e.from ?? ''}</td><td>${e.to}</td><td>${e.source}</td><td>${e.detail ?? ''}</td></tr>`,
-  )}</tbody></table></article>`;
+<ol class="events">${events.map((e) => html`<li>${e.at} ${e.from === null ? '' : `${e.from} → `}${e.to} (${e.source})${e.detail === null ? '' : `: ${e.detail}`}</li>`)}</ol></article>`;
 }

@@ -30,9 +30,10 @@ export function reportPage(model: ReportModel): string {
 <header><h1>shiplog report: ${scope}</h1>
 <p class="span">from ${since} to ${until} (UTC)</p>
 <p class="counts" data-total="${c.total}">${c.total} deployments: ${c.success} success, ${c.failed} failed, ${c.cancelled} cancelled, ${c.unresolved} unresolved; ${c.rollbacks} rollbacks</p></header>
-<section id="now"><h2>What runs where now</h2>${runsNowGrid(model.states, span.untilMs)}</section>
+<section id="now"><h2>What runs where now</h2>${runsNowGrid(model.states, span.untilMs, linked)}</section>
 <section id="timeline"><h2>Deployments by environment</h2>
 <p class="legend"><span class="key success">● success</span> <span class="key failed">● failed</span> <span class="key cancelled">● cancelled</span> <span class="key unresolved">● timeout, stale</span> <span class="key running">● pending, running</span> <span class="key">◆ rollback</span> <span class="key rolled-back">◯ rolled back</span>. Select a mark for its details.</p>
+${model.lanes.some((lane) => lane.shown.length < lane.total) ? html`<p class="note">A busy span: each environment shows its newest deployments, from the oldest of them drawn on.</p>` : null}
 ${model.lanes.length === 0 ? html`<p class="empty">No deployments in this span.</p>` : timelineChart(model.lanes, span)}
 <div class="details">${[...model.detailed.values()].map(({ deployment, events }) => deploymentDetails(deployment, events, linked))}</div></section>
 <section id="dora"><h2>DORA's four keys</h2>${doraCards(model)}
@@ -97,7 +98,7 @@ svg{display:block;width:100%;height:auto;font-size:11px}svg text{fill:#444}
 .key.success{color:var(--success)}.key.failed{color:var(--failed)}.key.cancelled{color:var(--cancelled)}.key.unresolved{color:var(--unresolved)}.key.running{color:var(--running)}
 .detail{display:none;background:#fff;border:1px solid var(--line);border-left:4px solid var(--running);padding:10px 14px;margin:12px 0}.detail:target{display:block}
 .detail dl{display:grid;grid-template-columns:130px 1fr;gap:2px 12px;margin:0 0 8px}.detail dt{color:#666}.detail dd{margin:0;overflow-wrap:anywhere}.detail pre{margin:0;white-space:pre-wrap;font:12px/1.4 ui-monospace,monospace}
-table.events{border-collapse:collapse;font-size:12px}table.events th,table.events td{border-bottom:1px solid var(--line);padding:2px 8px 2px 0;text-align:left}
+ol.events{margin:0;padding-left:18px;font-size:12px;color:#444;white-space:pre-wrap}
 .status.success{color:var(--success)}.status.failed{color:var(--failed)}.status.cancelled{color:var(--cancelled)}.status.timeout,.status.stale{color:var(--unresolved)}.status.running,.status.pending{color:var(--running)}
 .cards{display:grid;grid-template-columns:repeat(4,1fr);gap:10px}.card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px}.card .value{font-size:20px;font-weight:600;margin:0}.card .sub{margin:2px 0;font-size:12px;color:#666}
 .tier{display:inline-block;margin:4px 0 0;padding:0 6px;border-radius:8px;font-size:12px;background:#eee}.tier.elite{background:#d7f0d9;color:var(--success)}.tier.high{background:#e3ecfa;color:var(--running)}.tier.medium{background:#fdf0d5;color:#8a5a00}.tier.low{background:#fbe0e0;color:var(--failed)}

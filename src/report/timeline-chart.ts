@@ -24,8 +24,9 @@ const axisHeight = 26;
  * coloured by status. Each mark links to its details further down the page (#d-ID), which CSS shows on :target.
  */
 export function timelineChart(lanes: readonly Lane[], span: Span): Html {
-  const spanMs = Math.max(span.untilMs - span.sinceMs, 1);
-  const xOf = (iso: string) => plotLeft + ((Date.parse(iso) - span.sinceMs) / spanMs) * (plotRight - plotLeft);
+  const sinceMs = drawnSince(lanes, span);
+  const spanMs = Math.max(span.untilMs - sinceMs, 1);
+  const xOf = (iso: string) => plotLeft + ((Date.parse(iso) - sinceMs) / spanMs) * (plotRight - plotLeft);
   const height = lanes.length * laneHeight + axisHeight;
   const rows = lanes.map((lane, index) => {
     const y = index * laneHeight + laneHeight / 2;
@@ -37,11 +38,23 @@ ${lane.shown.map((d) => mark(d, xOf(d.createdAt), y))}</g>`;
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((share) => {
     const x = plotLeft + share * (plotRight - plotLeft);
-    const day = new Date(span.sinceMs + share * spanMs).toISOString().slice(0, 10);
+    const at = new Date(sinceMs + share * spanMs).toISOString();
+    const day = spanMs < 4 * dayMs ? `${at.slice(0, 10)} ${at.slice(11, 16)}` : at.slice(0, 10);
     const anchor = share === 0 ? 'start' : share === 1 ? 'end' : 'middle';
     return html`<text x="${fixed(x)}" y="${height - 8}" class="tick" text-anchor="${anchor}">${day}</text>`;
   });
   return html`<svg class="timeline" viewBox="0 0 ${width} ${height}" role="img" aria-label="deployments per environment over time">${rows}${ticks}</svg>`;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Where the time axis starts: the span's start, or, when a lane shows only its newest deployments, the oldest one
+ * drawn, so a busy environment's marks spread over the width instead of piling up at its right end.
+ */
+function drawnSince(lanes: readonly Lane[], span: Span): number {
+  if (lanes.every((lane) => lane.shown.length === lane.total)) return span.sinceMs;
+  return Math.min(...lanes.flatMap((lane) => lane.shown.map((d) => Date.parse(d.createdAt))));
 }
 
 function mark(d: Deployment, x: number, y: number): Html {
