@@ -86,12 +86,17 @@ describeEachStore('stats --format openmetrics on %s', (kind) => {
   });
 
   it('refuses an unknown format, and --json with openmetrics, in one line', async () => {
-    for (const args of [['stats', '--format', 'xml'], ['--json', 'stats', '--format', 'openmetrics']]) {
+    const cases: [string[], string][] = [
+      [['stats', '--format', 'xml'], "'xml' is not a format"],
+      [['--json', 'stats', '--format', 'openmetrics'], '--json and --format openmetrics'],
+    ];
+    for (const [args, says] of cases) {
       const result = await runCli(['--db', store.spec, ...args]);
 
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(says);
     }
   });
 });
