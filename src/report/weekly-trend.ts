@@ -21,7 +21,7 @@ const weekMs = 7 * dayMs;
 /** The epoch fell on a Thursday: Mondays are 4 days after it, modulo a week. */
 const mondayOffsetMs = 4 * dayMs;
 
-export function weekStart(ms: number): number {
+function weekStart(ms: number): number {
   return Math.floor((ms - mondayOffsetMs) / weekMs) * weekMs + mondayOffsetMs;
 }
 
