@@ -155,7 +155,16 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--app <app>', 'only this application')
     .option('--env <env>', 'only this environment')
     .option('--since <duration|date>', 'only since then (default 30d)')
+    .option('--format <format>', 'text (default) or openmetrics (for Prometheus: a textfile collector, a Pushgateway)')
     .action((options, command: Command) => run(async (ctx) => (await import('./commands/stats.js')).run(ctx, options), command));
+
+  withGlobalOptions(program.command('report'))
+    .description('one self-contained HTML page: what runs where, a timeline, DORA keys and their trend')
+    .requiredOption('--html <file>', 'where to write the page')
+    .option('--app <app>', 'only this application')
+    .option('--env <env>', 'only this environment')
+    .option('--since <duration|date>', 'only since then (default 30d)')
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/report.js')).run(ctx, options), command));
 
   withGlobalOptions(program.command('import'))
     .description('bring an existing history (klepaas or sbkube) into the store; reads the source only')

@@ -66,7 +66,7 @@ export function doraKeys(outcomes: readonly DeploymentOutcome[], commitTimes: Co
   const rolledBack = settled.filter((d) => d.status === 'success' && d.rolledBackBy !== null).length;
   const rate = settled.length === 0 ? null : (failed + rolledBack) / settled.length;
   const outages = outagesOf(outcomes);
-  const restoreTimes = outages.filter((ms): ms is number => ms !== null);
+  const restoreTimes = outages.map((o) => o.lengthMs).filter((ms): ms is number => ms !== null);
   const restoreMedian = median(restoreTimes);
   return {
     deploymentFrequency: { successful: successful.length, perDay: rounded(perDay), perWeek: rounded(perDay * 7), tier: frequencyTier(perDay) },
@@ -82,6 +82,20 @@ export function doraKeys(outcomes: readonly DeploymentOutcome[], commitTimes: Co
 }
 
 function leadTimes(successful: readonly DeploymentOutcome[], commitTimes: CommitTimes): Omit<DoraKeys['leadTime'], 'tier'> {
+  const { times, changes } = changeLeadTimes(successful, commitTimes);
+  return {
+    medianMs: median(times),
+    measured: times.length,
+    unknown: changes - times.length,
+    note: commitTimes.available ? null : commitTimes.reason,
+  };
+}
+
+/**
+ * The lead time of each change whose commit time is known (see DoraKeys), and how many changes there were:
+ * the first success of each commit in an app and environment.
+ */
+export function changeLeadTimes(successful: readonly DeploymentOutcome[], commitTimes: CommitTimes): { times: number[]; changes: number } {
   const firstSuccess = new Map<string, DeploymentOutcome>();
   for (const d of successful) {
     const change = `${d.app}\u0000${d.env}\u0000${d.commitSha ?? `#${d.id}`}`;
@@ -93,16 +107,18 @@ function leadTimes(successful: readonly DeploymentOutcome[], commitTimes: Commit
     const done = d.completedAt ? Date.parse(d.completedAt) : undefined;
     if (committed !== undefined && done !== undefined && done >= committed) times.push(done - committed);
   }
-  return {
-    medianMs: median(times),
-    measured: times.length,
-    unknown: firstSuccess.size - times.length,
-    note: commitTimes.available ? null : commitTimes.reason,
-  };
+  return { times, changes: firstSuccess.size };
 }
 
-/** The length of each outage (null while it lasts), per app and environment, in the order deployments completed. */
-function outagesOf(outcomes: readonly DeploymentOutcome[]): (number | null)[] {
+export interface Outage {
+  /** When the first bad deployment completed. */
+  startedMs: number;
+  /** Until the next good success; null while it lasts. */
+  lengthMs: number | null;
+}
+
+/** Each outage (see DoraKeys), per app and environment, in the order deployments completed. */
+export function outagesOf(outcomes: readonly DeploymentOutcome[]): Outage[] {
   const byTarget = new Map<string, DeploymentOutcome[]>();
   for (const d of outcomes) {
     if (d.completedAt === null || (d.status !== 'success' && d.status !== 'failed')) continue;
@@ -111,19 +127,20 @@ function outagesOf(outcomes: readonly DeploymentOutcome[]): (number | null)[] {
     if (list) list.push(d);
     else byTarget.set(target, [d]);
   }
-  const outages: (number | null)[] = [];
+  const outages: Outage[] = [];
   for (const deployments of byTarget.values()) {
-    deployments.sort((a, b) => a.completedAt!.localeCompare(b.completedAt!) || a.id - b.id);
+    // ISO-8601 UTC text sorts as time; comparing code points spares localeCompare's ICU collator.
+    deployments.sort((a, b) => (a.completedAt! < b.completedAt! ? -1 : a.completedAt! > b.completedAt! ? 1 : a.id - b.id));
     let since: number | undefined;
     for (const d of deployments) {
       const bad = d.status === 'failed' || d.rolledBackBy !== null;
       if (bad && since === undefined) since = Date.parse(d.completedAt!);
       if (!bad && since !== undefined) {
-        outages.push(Date.parse(d.completedAt!) - since);
+        outages.push({ startedMs: since, lengthMs: Date.parse(d.completedAt!) - since });
         since = undefined;
       }
     }
-    if (since !== undefined) outages.push(null);
+    if (since !== undefined) outages.push({ startedMs: since, lengthMs: null });
   }
   return outages;
 }
@@ -133,7 +150,7 @@ function rounded(value: number): number {
   return Math.round(value * 10_000) / 10_000;
 }
 
-function median(values: readonly number[]): number | null {
+export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

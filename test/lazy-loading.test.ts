@@ -9,15 +9,20 @@ import { binPath, cliEnv } from './support/cli.js';
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
+/** The module URLs a CLI run resolved. */
+function modulesLoaded(args: string[]): string[] {
+  const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
+  const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
+  expect(run.status, run.stderr).not.toBeNull();
+  return readFileSync(traceFile, 'utf8').split('\n');
+}
+
 /**
  * The packages (by node_modules name) a CLI run loaded: those loaded from node_modules, and those bundled into the
  * dist/ chunks it loaded, found by the path comments esbuild leaves before each module it bundled.
  */
 function packagesLoaded(args: string[]): Set<string> {
-  const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
-  const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
-  expect(run.status, run.stderr).not.toBeNull();
-  const urls = readFileSync(traceFile, 'utf8').split('\n');
+  const urls = modulesLoaded(args);
   const chunks = [...new Set(urls.filter((url) => url.startsWith('file:') && url.includes('/dist/')))].map((url) => readFileSync(fileURLToPath(url), 'utf8'));
   const paths = [...urls, ...chunks.flatMap((source) => source.match(/^\/\/ node_modules\/.*$/gm) ?? [])];
   const names = paths.map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1]).filter((name): name is string => name !== undefined);
@@ -42,6 +47,13 @@ describe('a command loads only what it uses', () => {
   it('config loads no store driver and no provider', () => {
     const loaded = packagesLoaded(['config']);
     for (const name of [...heavy, 'better-sqlite3']) expect(loaded).not.toContain(name);
+  });
+
+  it("stats and history load none of report's page code, which only report loads", () => {
+    const pageCode = (args: string[]) => modulesLoaded(args).filter((url) => /\/dist\/(?:.*\/)?report[^/]*\.js$/.test(url));
+    expect(pageCode(['--db', join(dir, 'c.db'), 'stats'])).toEqual([]);
+    expect(pageCode(['--db', join(dir, 'c.db'), 'history'])).toEqual([]);
+    expect(pageCode(['--db', join(dir, 'c.db'), 'report', '--html', join(dir, 'c.html')])).toHaveLength(1);
   });
 
   it('a command deploy loads no provider client', () => {

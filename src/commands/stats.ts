@@ -1,10 +1,13 @@
 import { readCommitTimes } from '../commit-times.js';
-import { listOutcomes, type DeploymentOutcome } from '../db/outcomes.js';
+import { listOutcomes } from '../db/outcomes.js';
+import { countOutcomes, type DeploymentCounts } from '../deployment-counts.js';
 import { doraKeys, type DoraKeys } from '../dora.js';
 import { eliteChangeFailureRate, eliteRecoveryMs } from '../dora-tiers.js';
 import { formatDuration, parseSince } from '../duration.js';
-import { ExitCode, type ExitCodeValue } from '../errors.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { localTime, table } from '../format.js';
+import { openMetricsText } from '../metrics/openmetrics.js';
+import { countByTarget } from '../metrics/target-counts.js';
 import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -12,45 +15,50 @@ export interface StatsOptions {
   app?: string;
   env?: string;
   since?: string;
+  format?: string;
 }
+
+const formats = ['text', 'openmetrics'] as const;
 
 export interface Stats extends DoraKeys {
   app: string | null;
   env: string | null;
   since: string;
   until: string;
-  deployments: { total: number; success: number; failed: number; cancelled: number; unresolved: number; rollbacks: number };
+  deployments: DeploymentCounts;
 }
 
 export async function run(ctx: CommandContext, options: StatsOptions): Promise<ExitCodeValue> {
   const app = options.app === undefined ? undefined : valid.requireName(options.app, '--app');
   const env = options.env === undefined ? undefined : valid.requireName(options.env, '--env');
+  const format = options.format ?? 'text';
+  if (!(formats as readonly string[]).includes(format)) {
+    throw new UsageError(`--format: ${valid.quoted(format)} is not a format; use ${formats.join(' or ')}`, 'bad_value');
+  }
+  if (format === 'openmetrics' && ctx.out.json) throw new UsageError('--json and --format openmetrics ask for two formats; give one of them', 'bad_value');
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
-  const outcomes = await withStore(ctx, (store) => store.read((tx) => listOutcomes(tx, { app, env, since })), 'read');
+  const { outcomes, targets } = await withStore(
+    ctx,
+    (store) =>
+      store.read(async (tx) => ({
+        outcomes: await listOutcomes(tx, { app, env, since }),
+        targets: format === 'openmetrics' ? await countByTarget(tx, { app, env }) : [],
+      })),
+    'read',
+  );
+  const span = { sinceMs: Date.parse(since), untilMs: until };
   const commits = outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
   const stats: Stats = {
     app: app ?? null,
     env: env ?? null,
     since,
     until: new Date(until).toISOString(),
-    deployments: counts(outcomes),
-    ...doraKeys(outcomes, readCommitTimes(commits), { sinceMs: Date.parse(since), untilMs: until }),
+    deployments: countOutcomes(outcomes),
+    ...doraKeys(outcomes, readCommitTimes(commits), span),
   };
-  ctx.out.result(stats, () => statsText(stats));
+  ctx.out.result(stats, () => (format === 'openmetrics' ? openMetricsText({ app: stats.app, env: stats.env, ...span, dora: stats, targets }) : statsText(stats)));
   return ExitCode.ok;
-}
-
-function counts(outcomes: readonly DeploymentOutcome[]): Stats['deployments'] {
-  const count = (status: string) => outcomes.filter((d) => d.status === status).length;
-  return {
-    total: outcomes.length,
-    success: count('success'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-    unresolved: outcomes.length - count('success') - count('failed') - count('cancelled'),
-    rollbacks: outcomes.filter((d) => d.isRollback).length,
-  };
 }
 
 function statsText(stats: Stats): string {

@@ -11,6 +11,7 @@ export interface DeploymentOutcome {
   isRollback: boolean;
   rolledBackBy: number | null;
   createdAt: string;
+  startedAt: string | null;
   completedAt: string | null;
 }
 
@@ -25,7 +26,7 @@ export interface OutcomeFilter {
 export async function listOutcomes(q: Queryable, filter: OutcomeFilter): Promise<DeploymentOutcome[]> {
   let query = q
     .selectFrom('deployments')
-    .select(['id', 'app', 'env', 'commit_sha', 'status', 'is_rollback', 'rolled_back_by', 'created_at', 'completed_at'])
+    .select(['id', 'app', 'env', 'commit_sha', 'status', 'is_rollback', 'rolled_back_by', 'created_at', 'started_at', 'completed_at'])
     .where('created_at', '>=', filter.since);
   if (filter.app !== undefined) query = query.where('app', '=', filter.app);
   if (filter.env !== undefined) query = query.where('env', '=', filter.env);
@@ -39,6 +40,7 @@ export async function listOutcomes(q: Queryable, filter: OutcomeFilter): Promise
     isRollback: Number(row.is_rollback) === 1,
     rolledBackBy: row.rolled_back_by === null ? null : Number(row.rolled_back_by),
     createdAt: row.created_at,
+    startedAt: row.started_at,
     completedAt: row.completed_at,
   }));
 }

@@ -1,0 +1,47 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readCommitTimes } from '../commit-times.js';
+import { parseSince } from '../duration.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
+import { reportModel } from '../report/report-model.js';
+import { reportPage } from '../report/report-page.js';
+import { readReportRows } from '../report/report-rows.js';
+import * as valid from '../validate.js';
+import { withStore, type CommandContext } from './context.js';
+
+export interface ReportOptions {
+  html: string;
+  app?: string;
+  env?: string;
+  since?: string;
+}
+
+export async function run(ctx: CommandContext, options: ReportOptions): Promise<ExitCodeValue> {
+  const app = options.app === undefined ? undefined : valid.requireName(options.app, '--app');
+  const env = options.env === undefined ? undefined : valid.requireName(options.env, '--env');
+  const file = valid.optionalIdentifier(options.html, '--html', 4_096)!;
+  const until = Date.now();
+  const since = parseSince(options.since ?? '30d', until);
+  const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, { app, env, since })), 'read');
+  const commits = rows.outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
+  const model = reportModel(rows, readCommitTimes(commits), { app: app ?? null, env: env ?? null, span: { sinceMs: Date.parse(since), untilMs: until } });
+  const page = reportPage(model);
+  writeWhole(file, page);
+  const shown = model.lanes.reduce((total, lane) => total + lane.shown.length, 0);
+  const summary = { file, bytes: Buffer.byteLength(page), since, until: new Date(until).toISOString(), deployments: model.counts.total, shown };
+  ctx.out.result(summary, () => `wrote ${file} (${Math.ceil(summary.bytes / 1024)} kB): ${summary.deployments} deployments since ${since}, the timeline shows ${shown}`);
+  return ExitCode.ok;
+}
+
+/** The page appears whole or not at all: a CI job that publishes it never picks up half a file. */
+function writeWhole(file: string, page: string): void {
+  const partial = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
+  try {
+    writeFileSync(partial, page);
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--html: cannot write ${valid.quoted(file)} (${reason}); give a file in a directory that exists and that you may write to`, 'unwritable_file', { cause: error });
+  }
+}
