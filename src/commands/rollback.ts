@@ -19,6 +19,8 @@ export interface RollbackOptions {
   wait?: boolean;
   timeout?: string;
   dryRun?: boolean;
+  kubeconfig?: string;
+  context?: string;
 }
 
 /** What `--dry-run` answers: the rollback that would be recorded, and nothing written. */
@@ -45,7 +47,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const to = valid.optionalIdentifier(options.to, '--to');
   return withStore(ctx, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
-    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);
+    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs, kube: { kubeconfig: options.kubeconfig, context: options.context } }, ctx.out);
     if (options.dryRun) {
       const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, reason, provider: plan.provider, target: plan.target ?? null };
       ctx.out.result(preview, () => previewText(ctx.out, preview));

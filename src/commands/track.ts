@@ -12,6 +12,7 @@ export interface TrackOptions {
   follow?: boolean;
   timeout?: string;
   kubeconfig?: string;
+  context?: string;
 }
 
 /**
@@ -45,7 +46,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
             follow: options.follow === true,
             deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
             limit: options.timeout,
-            kubeconfig: options.kubeconfig,
+            kube: { kubeconfig: options.kubeconfig, context: options.context },
             out: ctx.out,
           });
     const shown = named?.map((d) => d.id) ?? ids;
