@@ -1,7 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
 import { completionShells, completionValueKinds, type CompletionShell, type CompletionValueKind } from './completion/kinds.js';
-import { commandLineError, withHelpPointer } from './command-line-errors.js';
+import { commandLineError, isAboutCommandLine, withHelpPointer } from './command-line-errors.js';
 import { ExitCode, ShiplogError, type ExitCodeValue } from './errors.js';
 import { statuses } from './lifecycle.js';
 import { Output } from './output.js';
@@ -252,7 +252,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 function reportError(out: Output, error: unknown, commandName: string | undefined): ExitCodeValue {
   const failure = asShiplogError(error);
   const line = failure.message.replace(/\s*\n[\s\S]*$/, '');
-  const message = failure.exitCode === ExitCode.usage ? withHelpPointer(line, failure.code, commandName) : line;
+  const message = isAboutCommandLine(error, failure.code) ? withHelpPointer(line, failure.code, commandName) : line;
   if (out.json) {
     process.stderr.write(`${JSON.stringify({ error: { code: failure.code, message } })}\n`);
   } else {

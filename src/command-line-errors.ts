@@ -1,4 +1,4 @@
-import type { CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { UsageError } from './errors.js';
 
 /**
@@ -27,9 +27,21 @@ export function commandLineError(error: CommanderError): UsageError {
   return new UsageError(message, code);
 }
 
+/** shiplog's own codes for a command line missing a part, which the command's help lists. */
+const missingPartCodes = new Set(['missing_option', 'missing_argument']);
+
 /**
- * A usage error's line, ending with where to read about the command it came from (`see 'shiplog deploy
- * --help'`), unless it already names a shiplog command to run. An unknown command points at the list of them.
+ * Whether an error is about the shape of the command line (commander's errors, a missing option or argument),
+ * which the command's help answers; a value refused for what it names (an unknown id, nothing to roll back)
+ * says what to do in its own words.
+ */
+export function isAboutCommandLine(error: unknown, code: string): boolean {
+  return error instanceof CommanderError || missingPartCodes.has(code);
+}
+
+/**
+ * An error's line, ending with where to read about the command it came from (`see 'shiplog deploy --help'`),
+ * unless it already names a shiplog command to run. An unknown command points at the list of them.
  */
 export function withHelpPointer(message: string, code: string, commandName: string | undefined): string {
   if (/'shiplog [\w-]/.test(message)) return message;
