@@ -91,6 +91,15 @@ describeEachStore('bash completion of names from the store on %s', (kind) => {
     expect(complete('--db', store.spec, 'rollback', '--to', '')).toEqual(keys);
   });
 
+  it.skipIf(!shellExists('fish'))('fish offers the same names, asked with complete -C', async () => {
+    const file = join(store.dir, 'shiplog.fish');
+    writeFileSync(file, (await runCli(['completion', 'fish'], { env })).stdout);
+    const run = spawnSync('fish', ['-c', `source ${file}; complete -C 'shiplog --db ${store.spec} status --app '`], { env, encoding: 'utf8' });
+
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').filter(Boolean).map((line) => line.split('\t')[0])).toEqual(['api', 'web']);
+  });
+
   it('reads $SHIPLOG_DB when no --db is typed', () => {
     const run = spawnSync('bash', ['-c', 'source <(shiplog completion bash); COMP_WORDS=(shiplog status --app ""); COMP_CWORD=3; _shiplog; printf "%s\\n" "${COMPREPLY[@]}"'], {
       env: { ...env, SHIPLOG_DB: store.spec },

@@ -11,12 +11,12 @@ export function zshScript(tree: CompletionTree): string {
 # Load it in ~/.zshrc, after compinit, with: source <(shiplog completion zsh)
 # (or save it as _shiplog in a directory of $fpath).
 
-# Offers the store's values of kind $1 (apps, envs, keys); the rest are the options _arguments passes to compadd.
+# Offers the store's values of the kind given last (apps, envs, keys); _arguments puts its compadd options before it.
 _shiplog_store() {
   local db=\${opt_args[--db]:-$_shiplog_db}
   local -a values
-  values=(\${(f)"$(_call_program values \${(q)_shiplog_program} __complete $1 \${db:+--db \${(q)db}} 2>/dev/null)"})
-  compadd "\${@:2}" -a values
+  values=(\${(f)"$(_call_program values \${(q)_shiplog_program} __complete \${@[-1]} \${db:+--db \${(q)db}} 2>/dev/null)"})
+  compadd "\${@[1,-2]}" -a values
 }
 
 _shiplog() {
