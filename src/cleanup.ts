@@ -8,12 +8,14 @@ import type { Store, StoreDialect } from './db/store.js';
 import { applyTransition } from './db/transition.js';
 import { formatDuration } from './duration.js';
 import { activeStatuses, isActive, unresolvedStatuses, type EventSource, type Status } from './lifecycle.js';
+import type { KubeChoice } from './providers/kubernetes/cluster-pool.js';
 import { askProviders, type Reconciled } from './reconcile.js';
 import { leaseExpiredBefore } from './tracker.js';
 
 export interface CleanupRequest {
   duplicates: { windowMs: number } | null;
-  stale: { olderThanMs: number; reconcile: boolean } | null;
+  /** `kube`: how --reconcile reaches Kubernetes (`--kubeconfig`, `--context`). */
+  stale: { olderThanMs: number; reconcile: boolean; kube: KubeChoice } | null;
   prune: { olderThanMs: number; keep: number } | null;
   apply: boolean;
   /** `--backup`: where a SQLite store is copied before the first change; else beside the store. */
@@ -60,7 +62,7 @@ export async function cleanup(store: Store, request: CleanupRequest, now = new D
   const backupPath = request.apply && store.dialect.kind === 'sqlite' ? checkBackupPath(request.backupPath ?? defaultBackupPath(store.location, now)) : null;
   const leaseCutoff = leaseExpiredBefore(now.getTime());
   const answers = request.stale?.reconcile
-    ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseCutoff, now))))
+    ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseCutoff, now))), request.stale.kube)
     : new Map<number, Reconciled>();
   const pass: Pass = { kind: store.dialect.kind, request, answers, now, leaseExpiredBefore: leaseCutoff };
   const report: CleanupReport = { applied: request.apply, backup: null, notes: [], duplicates: null, stale: null, prune: null };

@@ -1,6 +1,9 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
-import { ExitCode, ShiplogError, UsageError, type ExitCodeValue } from './errors.js';
+import { completionShells, completionValueKinds, type CompletionShell, type CompletionValueKind } from './completion/kinds.js';
+import { commandLineError, isAboutCommandLine, withHelpPointer } from './command-line-errors.js';
+import { ExitCode, ShiplogError, type ExitCodeValue } from './errors.js';
+import { statuses } from './lifecycle.js';
 import { Output } from './output.js';
 
 declare const SHIPLOG_VERSION: string;
@@ -23,6 +26,8 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .version(SHIPLOG_VERSION, '-V, --version')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
+    // shiplog's own `help`, which refuses a name that is no command (commander's shows the list and exits 1).
+    .helpCommand(false)
     // Set before the subcommands exist, which copy these settings: errors come back here as values.
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
@@ -50,7 +55,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--status-field <path>', 'where the status is in that JSON (a.b.c)')
     .option('--success-values <list>', 'status values that mean success (comma-separated)')
     .option('--failure-values <list>', 'status values that mean failure (comma-separated)')
-    .addOption(new Option('--header <header>', "request header 'Name: value' ('Name: env:VAR' reads the value from $VAR); repeatable").argParser(collect).default([]))
+    .addOption(new Option('--header <header>', "request header 'Name: value' ('Name: env:VAR' reads the value from $VAR); repeatable").argParser(collect))
     .option('--wait', 'follow the deployment until it ends')
     .option('--timeout <duration>', 'give up following after this long')
     .option('--interval <duration>', 'with --wait on NCP or HTTP: time between status polls (default 10s)')
@@ -65,7 +70,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
   withGlobalOptions(program.command('finish'))
     .description('close a deployment by hand or from CI')
     .argument('<id>', 'deployment id or key')
-    .option('--status <status>', 'success, failed or cancelled')
+    .addOption(new Option('--status <status>', 'how it ended').choices(['success', 'failed', 'cancelled']))
     .option('--message <text>', 'why')
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .action((ref: string, options, command: Command) => run(async (ctx) => (await import('./commands/finish.js')).run(ctx, ref, options), command));
@@ -74,9 +79,10 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .description('deployments, newest first')
     .option('--app <app>', 'only this application')
     .option('--env <env>', 'only this environment')
-    .option('--status <status>', 'only this status')
-    .option('--since <duration|date>', 'only since then (7d, 2026-01-31)')
+    .addOption(new Option('--status <status>', 'only this status').choices(statuses))
+    .option('--since <duration|date>', 'only since then (7d, 1h30m, 2026-01-31)')
     .option('--limit <n>', 'at most this many (default 20)')
+    .option('--all', 'every one, however many')
     .action((options, command: Command) => run(async (ctx) => (await import('./commands/history.js')).run(ctx, options), command));
 
   withGlobalOptions(program.command('show'))
@@ -98,6 +104,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster); each deployment uses the context it was recorded with')
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
+    .option('--context <name>', 'kubeconfig context to use instead of the one each deployment was recorded with (it must reach the same API server)')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
 
   withGlobalOptions(program.command('poll'))
@@ -120,6 +127,8 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--timeout <duration>', 'give up following after this long')
     .option('--dry-run', 'say what would be deployed, change nothing')
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
+    .option('--kubeconfig <file>', 'for a Kubernetes deployment: kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'for a Kubernetes deployment: kubeconfig context to use instead of the recorded one (it must reach the same API server)')
     .argument('[command...]', 'for a command-provider deployment: the command that rolls back, after --')
     .passThroughOptions()
     .action((argv: string[], options, command: Command) => run(async (ctx) => (await import('./commands/rollback.js')).run(ctx, options, argv), command));
@@ -130,6 +139,8 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--window <duration>', 'how close in time duplicates are (default 60s)')
     .option('--stale <duration>', 'running records older than this whose follower is gone')
     .option('--reconcile', 'ask the provider for the real outcome of stale records instead of marking them stale')
+    .option('--kubeconfig <file>', 'with --reconcile: kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'with --reconcile: kubeconfig context to use instead of the one each deployment was recorded with')
     .option('--prune-older-than <duration>', 'delete final records older than this…')
     .option('--keep <n>', '…keeping at least the newest N of each app and environment')
     .option('--apply', 'carry out the plan')
@@ -168,7 +179,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
 
   withGlobalOptions(program.command('import'))
     .description('bring an existing history (klepaas or sbkube) into the store; reads the source only')
-    .requiredOption('--from <kind>', 'klepaas or sbkube')
+    .addOption(new Option('--from <kind>', 'the tool that wrote the source').choices(['klepaas', 'sbkube']).makeOptionMandatory())
     .argument('<file>', 'the source file')
     .option('--app <app>', 'application name for records that lack one')
     .option('--env <env>', 'environment name for records that lack one')
@@ -179,7 +190,37 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--env <env>', "the environment whose section of the file applies (default: the file's env)")
     .action((_options, command: Command) => run(async (ctx) => (await import('./commands/config.js')).run(ctx, command), command));
 
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish); see docs/commands.md to install it')
+    .addArgument(new Argument('<shell>', 'the shell').choices(completionShells))
+    .action((shell: CompletionShell, _options, command: Command) =>
+      run(async (ctx) => (await import('./commands/completion.js')).run(ctx, shell, () => buildProgram(run)), command),
+    );
+
+  // What the completion scripts ask while the user presses Tab: names from the store, read-only and silent.
+  withGlobalOptions(program.command('__complete', { hidden: true }))
+    .addArgument(new Argument('<kind>').choices(completionValueKinds))
+    .action((kind: CompletionValueKind, _options, command: Command) => run(async (ctx) => (await import('./commands/complete.js')).run(ctx, kind), command));
+
+  program
+    .command('help')
+    .description('show the help of shiplog or of one command')
+    .argument('[command]', 'the command')
+    .action((name: string | undefined) => showHelp(program, name));
+
   return program;
+}
+
+/**
+ * `shiplog help [COMMAND]`: the list of commands, or one command's help. A name that is no command is the error
+ * `shiplog NAME` gives, with commander's suggestion of the nearest command.
+ */
+async function showHelp(program: Command, name: string | undefined): Promise<void> {
+  if (name === undefined) program.help();
+  const command = program.commands.find((candidate) => candidate.name() === name);
+  if (command) command.help();
+  await program.parseAsync([name], { from: 'user' });
 }
 
 function withGlobalOptions(command: Command): Command {
@@ -209,20 +250,29 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     out = outputFor(options, env);
     exitCode = await fileDefaults.blame(() => action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out }));
   });
+  // The command whose help a usage error points at: the one commander is parsing when it finds the mistake.
+  let commandName: string | undefined;
+  program.hook('preSubcommand', (_program, subcommand) => {
+    commandName = subcommand.name();
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) {
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return ExitCode.ok;
+    if (error instanceof CommanderError && error.code === 'commander.help') {
+      // `shiplog` alone: the help, on stdout and exit 0, as kubectl, helm and gh do (commander writes it to stderr and exits 1).
+      if (error.exitCode !== 0) program.outputHelp();
       return ExitCode.ok;
     }
-    return reportError(out, error);
+    return reportError(out, error, commandName);
   }
 }
 
-function reportError(out: Output, error: unknown): ExitCodeValue {
+function reportError(out: Output, error: unknown, commandName: string | undefined): ExitCodeValue {
   const failure = asShiplogError(error);
-  const message = failure.message.replace(/\s*\n[\s\S]*$/, '');
+  const line = failure.message.replace(/\s*\n[\s\S]*$/, '');
+  const message = isAboutCommandLine(error, failure.code) ? withHelpPointer(line, failure.code, commandName) : line;
   if (out.json) {
     process.stderr.write(`${JSON.stringify({ error: { code: failure.code, message } })}\n`);
   } else {
@@ -238,10 +288,7 @@ function reportError(out: Output, error: unknown): ExitCodeValue {
 
 function asShiplogError(error: unknown): ShiplogError {
   if (error instanceof ShiplogError) return error;
-  if (error instanceof CommanderError) {
-    const message = error.message.replace(/^error: /, '');
-    return new UsageError(`${message}; see 'shiplog --help'`, error.code.replace(/^commander\./, ''));
-  }
+  if (error instanceof CommanderError) return commandLineError(error);
   const reason = error instanceof Error ? error.message : String(error);
   return new ShiplogError(`unexpected error: ${reason}`, ExitCode.failed, 'internal', { cause: error });
 }

@@ -3,13 +3,38 @@ import { quoted } from './validate.js';
 
 const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** Parses the contract's durations: `30s`, `5m`, `2h`, `7d`; a bare number is seconds. */
-export function parseDuration(text: string, optionName: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
-  if (!match) {
-    throw new UsageError(`${optionName}: ${quoted(text)} is not a duration; write it like 30s, 5m, 2h or 7d`, 'bad_duration');
+/** One part of a duration: a number and its unit (`ms` before `m`, so `5ms` is not five minutes and an `s`). */
+const part = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*/y;
+
+/**
+ * The milliseconds a duration names, or undefined when the text is not one. A duration is a bare number of
+ * seconds, or parts from the largest unit down, each unit once: `30s`, `5m`, `7d`, and Helm's and Go's compound
+ * `1h30m`, `5m0s`, `1h0m0s` (also as shiplog prints them, `3m 05s`).
+ */
+function durationMs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed) * unitMs.s!;
+  let ms = 0;
+  let previousUnitMs = Infinity;
+  part.lastIndex = 0;
+  while (part.lastIndex < trimmed.length) {
+    const match = part.exec(trimmed);
+    if (!match) return undefined;
+    const unit = unitMs[match[2]!]!;
+    if (unit >= previousUnitMs) return undefined;
+    previousUnitMs = unit;
+    ms += Number(match[1]) * unit;
   }
-  const ms = Number(match[1]) * unitMs[match[2] ?? 's']!;
+  return ms;
+}
+
+/** Parses the contract's durations: `30s`, `5m`, `2h`, `7d`, compound `1h30m`; a bare number is seconds. */
+export function parseDuration(text: string, optionName: string): number {
+  const ms = durationMs(text);
+  if (ms === undefined) {
+    throw new UsageError(`${optionName}: ${quoted(text)} is not a duration; write it like 30s, 5m, 1h30m or 7d`, 'bad_duration');
+  }
   if (!Number.isFinite(ms) || ms > 100 * 365 * unitMs.d!) {
     throw new UsageError(`${optionName}: ${quoted(text)} is too long a duration`, 'bad_duration');
   }
@@ -25,7 +50,7 @@ export function parseTimeLimit(text: string, optionName: string): number {
 
 /** Parses `--since`: a duration back from now, or a date/time. Returns an ISO-8601 UTC instant. */
 export function parseSince(text: string, now = Date.now()): string {
-  if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)?\s*$/.test(text)) {
+  if (durationMs(text) !== undefined) {
     return new Date(now - parseDuration(text, '--since')).toISOString();
   }
   const at = Date.parse(text);

@@ -2,7 +2,7 @@ import type { AbandonedDeployment } from './db/abandoned.js';
 import type { Status } from './lifecycle.js';
 import { ConcurrencyLimiter } from './polling/limiter.js';
 import { pollSettings } from './polling/poll-settings.js';
-import type { ClusterPool } from './providers/kubernetes/cluster-pool.js';
+import type { ClusterPool, KubeChoice } from './providers/kubernetes/cluster-pool.js';
 
 /** What the provider says became of a deployment nobody followed to its end. */
 export type ProviderAnswer =
@@ -21,15 +21,16 @@ export interface Reconciled {
 /**
  * Asks each deployment's provider for its real outcome, once, outside any transaction (SHIPLOG_REQUEST_TIMEOUT
  * bounds each request). A deployment a provider cannot report on, or whose provider cannot be reached, keeps
- * an `unknown` answer that says why, so cleanup can say it per record; nothing here is ever a guess.
+ * an `unknown` answer that says why, so cleanup can say it per record; nothing here is ever a guess. `kube`: how
+ * Kubernetes deployments are reached (`--kubeconfig`, `--context`).
  */
-export async function askProviders(deployments: readonly AbandonedDeployment[]): Promise<Map<number, Reconciled>> {
+export async function askProviders(deployments: readonly AbandonedDeployment[], kube: KubeChoice = {}): Promise<Map<number, Reconciled>> {
   const settings = pollSettings({});
   const limiter = new ConcurrencyLimiter(settings.concurrency);
   let clusters: Promise<ClusterPool> | undefined;
   const asking: Asking = {
     timeoutMs: settings.requestTimeoutMs,
-    clusters: () => (clusters ??= import('./providers/kubernetes/cluster-pool.js').then(({ ClusterPool }) => new ClusterPool(undefined))),
+    clusters: () => (clusters ??= import('./providers/kubernetes/cluster-pool.js').then(({ ClusterPool }) => new ClusterPool(kube))),
   };
   const answers = await Promise.all(
     deployments.map((d) => limiter.run(async () => [d.id, { askedIn: d.status, answer: await askProvider(d, asking) }] as const)),
@@ -81,9 +82,10 @@ async function askKubernetes(deployment: AbandonedDeployment, asking: Asking): P
       import('./providers/kubernetes/target.js'),
       import('./providers/kubernetes/rollout-status.js'),
     ]);
-    const { namespace, name, context, generation } = readKubernetesTarget(deployment.key, deployment.target);
+    const target = readKubernetesTarget(deployment.key, deployment.target);
+    const { namespace, name, generation } = target;
     if (generation === undefined) return { kind: 'unknown', reason: `no generation was recorded for ${namespace}/${name}, so its rollout cannot be told apart` };
-    const observed = await (await asking.clusters()).get(context).readDeployment(namespace, name);
+    const observed = await (await asking.clusters()).get(target).readDeployment(namespace, name);
     const now = observed.metadata?.generation ?? 0;
     if (now > generation) {
       return { kind: 'unknown', reason: `${namespace}/${name} was changed again since (generation ${now}, this rollout ${generation}); its outcome can no longer be read` };

@@ -2,11 +2,14 @@ import type { Deployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import type { Output } from './output.js';
 import { commandPlan } from './providers/command/plan.js';
+import type { KubeChoice } from './providers/kubernetes/cluster-pool.js';
 import type { DeployPlan } from './providers/provider.js';
 
 export interface RollbackPlanOptions {
   wait: boolean;
   timeoutMs: number | undefined;
+  /** `--kubeconfig`, and `--context` in place of the one the deployment was recorded with. */
+  kube: KubeChoice;
 }
 
 /**
@@ -22,6 +25,10 @@ export interface RollbackPlanOptions {
  */
 export async function planRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions, out: Output): Promise<DeployPlan> {
   if (target.provider === 'kubernetes') return kubernetesRollback(target, argv, options, out);
+  const kubeOption = options.kube.kubeconfig !== undefined ? '--kubeconfig' : options.kube.context !== undefined ? '--context' : undefined;
+  if (kubeOption) {
+    throw new UsageError(`${kubeOption} is for a Kubernetes deployment, and ${target.key} was deployed by ${target.provider}; leave it out`, 'bad_value');
+  }
   if (argv.length > 0) return commandPlan(argv, out, options.timeoutMs);
   switch (target.provider) {
     case 'command':
@@ -46,7 +53,7 @@ export async function planRollback(target: Deployment, argv: readonly string[], 
 
 async function kubernetesRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions, out: Output): Promise<DeployPlan> {
   const { readKubernetesTarget } = await import('./providers/kubernetes/target.js');
-  const { namespace, name, container, context } = readKubernetesTarget(target.key, target.target);
+  const { namespace, name, container, context, server } = readKubernetesTarget(target.key, target.target);
   if (argv.length === 0 && !target.image) {
     throw new UsageError(
       `${target.key} recorded no image to set again on ${namespace}/${name}; give the command that rolls back after --, e.g. 'shiplog rollback --app ${target.app} --env ${target.env} -- helm rollback ...'`,
@@ -54,5 +61,22 @@ async function kubernetesRollback(target: Deployment, argv: readonly string[], o
     );
   }
   const { kubernetesPlan } = await import('./providers/kubernetes/plan.js');
-  return kubernetesPlan({ k8s: `${namespace}/${name}`, container, context, image: argv.length === 0 ? (target.image ?? undefined) : undefined, wait: options.wait }, argv, out);
+  const plan = await kubernetesPlan(
+    {
+      k8s: `${namespace}/${name}`,
+      container,
+      kubeconfig: options.kube.kubeconfig,
+      context: options.kube.context ?? context,
+      image: argv.length === 0 ? (target.image ?? undefined) : undefined,
+      wait: options.wait,
+    },
+    argv,
+    out,
+  );
+  // Another context is another name for the same cluster, or a mistake that would change a Deployment elsewhere.
+  const reached = plan.target?.server;
+  if (options.kube.context !== undefined && server !== undefined && reached !== server) {
+    throw new UsageError(`--context '${options.kube.context}' reaches ${String(reached)}, but ${target.key} was deployed on ${server}; name the context of that API server`, 'wrong_cluster');
+  }
+  return plan;
 }

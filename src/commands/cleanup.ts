@@ -15,6 +15,8 @@ export interface CleanupOptions {
   keep?: string;
   apply?: boolean;
   backup?: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
 /** Records a human reader is shown of each part of the plan; --json lists them all. */
@@ -36,12 +38,19 @@ function cleanupRequest(options: CleanupOptions): CleanupRequest {
   if (options.reconcile && options.stale === undefined) {
     throw new UsageError('--reconcile goes with --stale DUR: it asks the providers about the records --stale finds', 'bad_value');
   }
+  for (const [option, value] of [['--kubeconfig', options.kubeconfig], ['--context', options.context]] as const) {
+    if (value !== undefined && !options.reconcile) throw new UsageError(`${option} goes with --reconcile: it says how to reach the Kubernetes API it asks`, 'bad_value');
+  }
   if ((options.pruneOlderThan === undefined) !== (options.keep === undefined)) {
     throw new UsageError('--prune-older-than DUR and --keep N go together: how old a record must be, and how many of each app and environment stay', 'bad_value');
   }
   const request: CleanupRequest = {
     duplicates: options.duplicates ? { windowMs: parseDuration(options.window ?? '60s', '--window') } : null,
-    stale: options.stale === undefined ? null : { olderThanMs: parseDuration(options.stale, '--stale'), reconcile: options.reconcile === true },
+    stale: options.stale === undefined ? null : {
+            olderThanMs: parseDuration(options.stale, '--stale'),
+            reconcile: options.reconcile === true,
+            kube: { kubeconfig: options.kubeconfig, context: options.context },
+          },
     prune:
       options.pruneOlderThan === undefined
         ? null

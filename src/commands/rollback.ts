@@ -21,6 +21,8 @@ export interface RollbackOptions {
   timeout?: string;
   dryRun?: boolean;
   dotenv?: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
 /** What `--dry-run` answers: the rollback that would be recorded, and nothing written. */
@@ -48,7 +50,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const report = CiReport.from(options.dotenv);
   return withStore(ctx, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
-    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);
+    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs, kube: { kubeconfig: options.kubeconfig, context: options.context } }, ctx.out);
     if (options.dryRun) {
       const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, reason, provider: plan.provider, target: plan.target ?? null };
       ctx.out.result(preview, () => previewText(ctx.out, preview));

@@ -14,6 +14,7 @@ export interface TrackOptions {
   timeout?: string;
   kubeconfig?: string;
   dotenv?: string;
+  context?: string;
 }
 
 /**
@@ -48,7 +49,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
             follow: options.follow === true,
             deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
             limit: options.timeout,
-            kubeconfig: options.kubeconfig,
+            kube: { kubeconfig: options.kubeconfig, context: options.context },
             out: ctx.out,
           });
     const shown = named?.map((d) => d.id) ?? ids;

@@ -83,18 +83,29 @@ export interface HistoryFilter {
   env?: string;
   status?: Status;
   since?: string;
-  limit: number;
+  /** At most this many, or every match when undefined (`--all`). */
+  limit: number | undefined;
 }
 
-/** Newest first. */
-export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<Deployment[]> {
-  let query = q.selectFrom('deployments').selectAll();
+/** Newest first, with how many match in all: `total` is counted only when `limit` cut the list. */
+export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<{ deployments: Deployment[]; total: number }> {
+  const query = historyQuery(q, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
+  const rows = await (filter.limit === undefined ? query : query.limit(filter.limit + 1)).execute();
+  const deployments = rows.slice(0, filter.limit).map(toDeployment);
+  if (rows.length === deployments.length) return { deployments, total: deployments.length };
+  const { count } = await historyQuery(q, filter)
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return { deployments, total: Number(count) };
+}
+
+function historyQuery(q: Queryable, filter: HistoryFilter) {
+  let query = q.selectFrom('deployments');
   if (filter.app !== undefined) query = query.where('app', '=', filter.app);
   if (filter.env !== undefined) query = query.where('env', '=', filter.env);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
-  return rows.map(toDeployment);
+  return query;
 }
 
 /**

@@ -17,7 +17,7 @@ import { watchTuning } from './watch-tuning.js';
  */
 export async function followRollout(tracker: Tracker, cluster: KubeCluster, deployment: FollowedDeployment, out: Output, deadline: number | undefined): Promise<Status> {
   const board = new ProgressBoard(out);
-  const follower = new RolloutFollower(tracker, new ClusterPool(undefined, cluster), board, watchTuning(), (line) => out.detail(line));
+  const follower = new RolloutFollower(tracker, new ClusterPool({}, cluster), board, watchTuning(), (line) => out.detail(line));
   try {
     const end = await interruptible((interrupt) => {
       follower.add(deployment);

@@ -95,7 +95,7 @@ export class RolloutFollower {
   add(record: RolloutRecord): void {
     if (this.rollouts.has(record.id)) return;
     const target = readKubernetesTarget(record.key, record.target);
-    const cluster = this.clusters.get(target.context);
+    const cluster = this.clusters.get(target);
     const watchKey = `${cluster.where.context}\u0000${target.namespace}`;
     const watch = this.watchFor(watchKey, cluster, target.namespace);
     const rollout: Rollout = {

@@ -7,7 +7,7 @@ import type { Output } from '../../output.js';
 import { ProgressBoard } from '../../progress.js';
 import { Tracker } from '../../tracker.js';
 import { envMs } from '../../tuning-env.js';
-import { ClusterPool } from './cluster-pool.js';
+import { ClusterPool, type KubeChoice } from './cluster-pool.js';
 import { firstEnd, type FollowEnd } from './follow-end.js';
 import { RolloutFollower } from './rollout-follower.js';
 import { watchTuning } from './watch-tuning.js';
@@ -21,7 +21,8 @@ export interface TrackRequest {
   deadline: number | undefined;
   /** `--timeout` as the user wrote it, for the explanation on timed-out records. */
   limit: string | undefined;
-  kubeconfig: string | undefined;
+  /** `--kubeconfig` and `--context`. */
+  kube: KubeChoice;
   out: Output;
 }
 
@@ -44,7 +45,7 @@ const scanMs = envMs(process.env, 'SHIPLOG_TRACK_SCAN_MS') ?? 2_000;
 export async function trackRollouts(store: Store, request: TrackRequest): Promise<TrackResult> {
   const tracker = new Tracker(store, 'watch');
   const board = new ProgressBoard(request.out);
-  const follower = new RolloutFollower(tracker, new ClusterPool(request.kubeconfig), board, watchTuning(), (line) => request.out.detail(line));
+  const follower = new RolloutFollower(tracker, new ClusterPool(request.kube), board, watchTuning(), (line) => request.out.detail(line));
   const ids = request.refs.map(([id]) => id);
   const seen = new Set(ids);
   const open = new Set(ids);
