@@ -24,7 +24,7 @@ describe('the progress board in a log (no terminal)', () => {
     board.update(1, 'dep_A web -> prod', 'NCP says inprogress (in progress)', since);
     board.aside(1, 'NCP answered HTTP 503; retry 1 in 2s');
     board.update(1, 'dep_A web -> prod', 'NCP says success', since);
-    board.finish(1, 'dep_A web -> prod: success');
+    board.finish(1, 'dep_A web -> prod', 'success');
     board.close();
     expect(log.text().split('\n')).toEqual([
       expect.stringMatching(/^dep_A web -> prod: NCP says inprogress \(in progress\) \(\d+ms\)$/),
@@ -75,7 +75,7 @@ describe('the progress board on a terminal', () => {
     board.add(2, 'dep_B', 'polling NCP', Date.now());
     vi.advanceTimersByTime(100);
     tty.written.length = 0;
-    board.finish(1, 'dep_A: success');
+    board.finish(1, 'dep_A', 'success');
     expect(tty.text()).toBe('\x1b[2F\x1b[Jdep_A: success\n⠙ dep_B: polling NCP 100ms\n');
     tty.written.length = 0;
     board.close();

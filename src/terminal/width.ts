@@ -1,0 +1,67 @@
+import stringWidth from 'string-width';
+
+/** Colour codes shiplog itself writes; they take no room on the screen. */
+const colourCodes = /\x1b\[[0-9;]*m/g;
+
+/** The columns `text` takes on a terminal: wide (CJK) characters count two, combining marks and colour codes none. */
+export function displayWidth(text: string): number {
+  return stringWidth(text.replace(colourCodes, ''));
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** `text` cut at its end to at most `width` columns, with `…` where it was cut; never splits a character. */
+export function cutEnd(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 0) return '';
+  return `${leading(text, width - 1)}…`;
+}
+
+/** `text` cut in its middle to at most `width` columns, keeping its start and its end around `…`. */
+export function cutMiddle(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 1) return cutEnd(text, width);
+  const room = width - 1;
+  const head = leading(text, Math.ceil(room / 2));
+  return `${head}…${trailing(text, room - displayWidth(head))}`;
+}
+
+/**
+ * A line made of a `head` (what it is about) and a `tail` (how it stands: a status and elapsed time), fitted to
+ * `width` columns by cutting the middle of the line: the end of the head goes first, keeping at least its first
+ * third of the line, then the middle of the tail, whose start and end stay.
+ */
+export function fitLine(head: string, tail: string, width: number): string {
+  const headRoom = width - displayWidth(tail);
+  if (headRoom >= displayWidth(head)) return head + tail;
+  const keptHead = Math.min(displayWidth(head), Math.max(1, Math.floor(width / 3)));
+  if (headRoom >= keptHead) return cutEnd(head, headRoom) + tail;
+  return cutEnd(head, keptHead) + cutMiddle(tail, width - keptHead);
+}
+
+/** The longest start of `text` that takes at most `width` columns. */
+function leading(text: string, width: number): string {
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const size = displayWidth(segment);
+    if (used + size > width) break;
+    kept += segment;
+    used += size;
+  }
+  return kept;
+}
+
+/** The longest end of `text` that takes at most `width` columns. */
+function trailing(text: string, width: number): string {
+  const parts = [...graphemes.segment(text)].map(({ segment }) => segment);
+  let kept = '';
+  let used = 0;
+  for (let i = parts.length - 1; i >= 0; i -= 1) {
+    const size = displayWidth(parts[i]!);
+    if (used + size > width) break;
+    kept = parts[i]! + kept;
+    used += size;
+  }
+  return kept;
+}
