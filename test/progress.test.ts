@@ -84,13 +84,13 @@ describe('the progress board on a terminal', () => {
     expect(tty.text()).toBe('\x1b[1F\x1b[J');
   });
 
-  it('fits the board to the terminal: long lines are cut, extra deployments are counted', () => {
+  it('fits the board to the terminal: the middle of a long line is cut so the state and elapsed time stay, extra deployments are counted', () => {
     const tty = terminal(true, 5, 30);
     const board = new ProgressBoard({ interactive: true, verbose: false }, tty);
     for (let id = 1; id <= 6; id += 1) board.add(id, `dep_${id} a-rather-long-app-name -> prod`, 'polling NCP', Date.now());
     tty.written.length = 0;
     vi.advanceTimersByTime(100);
-    expect(tty.text()).toBe(`\x1b[1F\x1b[J${['⠙ dep_1 a-rather-long-… 100ms', '⠙ dep_2 a-rather-long-… 100ms', '  … and 4 more'].join('\n')}\n`);
+    expect(tty.text()).toBe(`\x1b[1F\x1b[J${['⠙ dep_1 a…: polling NCP 100ms', '⠙ dep_2 a…: polling NCP 100ms', '  … and 4 more'].join('\n')}\n`);
     board.close();
   });
 });
@@ -98,8 +98,8 @@ describe('the progress board on a terminal', () => {
 describeEachStore('poll on a terminal, on %s', (kind) => {
   const suite = ncpSuite(kind);
 
-  it('shows a spinner line with the remote status, then the outcome', async () => {
-    await seedNcpDeployments(suite.store.spec, suite.fake, ['web'], [{ status: 'pending', times: 4 }, { status: 'success' }]);
+  it('shows a board line for each deployment with the remote status, then the outcome', async () => {
+    await seedNcpDeployments(suite.store.spec, suite.fake, ['web', 'api'], [{ status: 'pending', times: 4 }, { status: 'success' }]);
     const env: NodeJS.ProcessEnv = { ...cliEnv(ncpEnv(suite.fake)), TERM: 'xterm' };
     delete env.NO_COLOR;
     const command = `stty cols 200; ${process.execPath} ${binPath} --db '${suite.store.spec}' poll --all --interval 150ms`;
@@ -113,6 +113,6 @@ describeEachStore('poll on a terminal, on %s', (kind) => {
     expect(output.text).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] dep_\w+ web 2\.0\.0 -> prod: NCP says pending \(awaiting approval\) \d+(ms|s)/);
     expect(output.text).toContain('\x1b[1F\x1b[J');
     expect(output.text).toMatch(/dep_\w+ web 2\.0\.0 -> prod: success, NCP says success/);
-    expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'success' }]);
+    expect((await snapshot(suite.store)).deployments).toMatchObject([{ status: 'success' }, { status: 'success' }]);
   });
 });
