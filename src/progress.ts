@@ -132,7 +132,7 @@ export class ProgressBoard implements ProgressDisplay {
     const all = [...this.lines.values()];
     const shown = all.length > room ? all.slice(0, room - 1) : all;
     const spinner = frames[this.frame]!;
-    const text = shown.map((line) => fitLine(`${spinner} ${line.label}`, `: ${line.state} ${formatDuration(Date.now() - line.since)}`, this.width()));
+    const text = shown.map((line) => fitLine(`${spinner} ${line.label}`, `: ${line.state}`, this.width(), ` ${formatDuration(Date.now() - line.since)}`));
     if (shown.length < all.length) text.push(`  … and ${all.length - shown.length} more`);
     if (text.length > 0) this.stream.write(`${text.join('\n')}\n`);
     this.drawn = text.length;

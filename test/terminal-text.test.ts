@@ -61,15 +61,14 @@ describe('fitLine keeps how a deployment stands and cuts the middle', () => {
     expect(fitLine('⠋ dep_A', ': running 3s', 40)).toBe('⠋ dep_A: running 3s');
   });
   it('cuts the end of the label, so the status and the elapsed time stay', () => {
-    const line = fitLine(head, ': status URL says rolling 1m 05s', 59);
+    const line = fitLine(head, ': status URL says rolling', 59, ' 1m 05s');
     expect(line).toBe('⠋ dep_01JD5ZQ8R4M1JHYSC4S6…: status URL says rolling 1m 05s');
     expect(displayWidth(line)).toBeLessThanOrEqual(59);
   });
-  it('with a long state too, keeps the label\'s start and both ends of the state', () => {
-    const line = fitLine(head, `: ${'x'.repeat(80)} waiting 1m 05s`, 40);
+  it('with a long state too, keeps the label\'s start, the state\'s start and the elapsed time', () => {
+    const line = fitLine(head, `: status URL says rolling ${'x'.repeat(80)}`, 40, ' 1m 05s');
+    expect(line).toBe('⠋ dep_01JD5Z…: status URL says r… 1m 05s');
     expect(displayWidth(line)).toBe(40);
-    expect(line.startsWith('⠋ dep_01JD5Z')).toBe(true);
-    expect(line.endsWith('g 1m 05s')).toBe(true);
   });
 });
 

@@ -27,16 +27,17 @@ export function cutMiddle(text: string, width: number): string {
 }
 
 /**
- * A line made of a `head` (what it is about) and a `tail` (how it stands: a status and elapsed time), fitted to
- * `width` columns by cutting the middle of the line: the end of the head goes first, keeping at least its first
- * third of the line, then the middle of the tail, whose start and end stay.
+ * A line made of a `head` (what it is about), a `tail` (how it stands, its status first) and an `end` that always
+ * stays (the elapsed time), fitted to `width` columns by cutting the middle of the line: the end of the head goes
+ * first, down to the first third of the line, then the end of the tail.
  */
-export function fitLine(head: string, tail: string, width: number): string {
-  const headRoom = width - displayWidth(tail);
-  if (headRoom >= displayWidth(head)) return head + tail;
+export function fitLine(head: string, tail: string, width: number, end = ''): string {
+  const room = width - displayWidth(end);
+  const headRoom = room - displayWidth(tail);
+  if (headRoom >= displayWidth(head)) return head + tail + end;
   const keptHead = Math.min(displayWidth(head), Math.max(1, Math.floor(width / 3)));
-  if (headRoom >= keptHead) return cutEnd(head, headRoom) + tail;
-  return cutEnd(head, keptHead) + cutMiddle(tail, width - keptHead);
+  if (headRoom >= keptHead) return cutEnd(head, headRoom) + tail + end;
+  return cutEnd(head, keptHead) + cutEnd(tail, room - keptHead) + end;
 }
 
 /** The longest start of `text` that takes at most `width` columns. */
