@@ -9,10 +9,13 @@ import { binPath, cliEnv } from './support/cli.js';
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
-/** The packages (by node_modules name) a CLI run loaded. */
-function packagesLoaded(args: string[]): Set<string> {
+/** The packages (by node_modules name) a CLI run loaded; `onTerminal` runs it with stdout and stderr on a pseudo-terminal. */
+function packagesLoaded(args: string[], onTerminal = false): Set<string> {
   const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
-  const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
+  const argv = [process.execPath, '--import', tracer, binPath, ...args];
+  const run = onTerminal
+    ? spawnSync('script', ['-qec', `stty cols 120 rows 30; ${argv.map((arg) => `'${arg}'`).join(' ')}`, '/dev/null'], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile, TERM: 'xterm' }), encoding: 'utf8' })
+    : spawnSync(argv[0]!, argv.slice(1), { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
   expect(run.status, run.stderr).not.toBeNull();
   const urls = readFileSync(traceFile, 'utf8').split('\n');
   const names = urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter((name): name is string => name !== undefined);
@@ -32,6 +35,17 @@ describe('a command loads only what it uses', () => {
     const loaded = packagesLoaded(['--db', join(dir, 'a.db'), 'history']);
     expect(loaded).toContain('better-sqlite3');
     for (const name of heavy) expect(loaded).not.toContain(name);
+  });
+
+  // Port 9 (discard) refuses the connection: the wait shows its progress until the one-second limit.
+  const waitingDeploy = (file: string) => ['--db', join(dir, file), 'deploy', '--app', 'web', '--env', 'dev', '--status-url', 'http://127.0.0.1:9/x', '--wait', '--timeout', '1s'];
+
+  it('a deploy that waits with stderr not a terminal never loads the spinner (ora)', () => {
+    expect(packagesLoaded(waitingDeploy('c.db'))).not.toContain('ora');
+  });
+
+  it('a deploy that waits on a terminal shows its progress with ora', () => {
+    expect(packagesLoaded(waitingDeploy('d.db'), true)).toContain('ora');
   });
 
   it('a command deploy loads no provider client', () => {

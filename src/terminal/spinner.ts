@@ -18,6 +18,8 @@ export class Spinner implements ProgressDisplay {
   private label = '';
   private state = '';
   private since = Date.now();
+  /** Once the deployment's last word is written, a late remark (a retry that was under way) must not restart the spinner. */
+  private ended = false;
 
   constructor(
     colour: boolean,
@@ -46,6 +48,7 @@ export class Spinner implements ProgressDisplay {
   }
 
   finish(_id: number, label: string, outcome: string): void {
+    this.ended = true;
     this.spinner.stop();
     this.stream.write(`${fitLine(printable(label), `: ${printable(outcome)}`, this.width())}\n`);
   }
@@ -56,10 +59,12 @@ export class Spinner implements ProgressDisplay {
   }
 
   close(): void {
+    this.ended = true;
     this.spinner.stop();
   }
 
   private show(label: string, state: string, since: number): void {
+    if (this.ended) return;
     this.label = label;
     this.state = state;
     this.since = since;
