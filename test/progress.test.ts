@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { ncpSuite } from '../fixtures/ncp-suite.js';
+import { Output } from '../src/output.js';
 import { ProgressBoard } from '../src/progress.js';
 import { binPath, cliEnv } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
@@ -82,6 +83,32 @@ describe('the progress board on a terminal', () => {
     expect(tty.text()).toBe('\x1b[1F\x1b[J');
     vi.advanceTimersByTime(500);
     expect(tty.text()).toBe('\x1b[1F\x1b[J');
+  });
+
+  it('writes a progress line (the resume hint after Ctrl-C) above the board, so closing the board leaves it', () => {
+    const tty = terminal(true, 24, 60);
+    const out = new Output({ json: false, colour: { mode: 'auto' }, verbose: false }, {}, terminal(false), tty);
+    const board = new ProgressBoard({ interactive: true, verbose: false }, tty);
+    out.drawingOn(board);
+    board.add(1, 'dep_A', 'rolling', Date.now());
+    board.add(2, 'dep_B', 'rolling', Date.now());
+    tty.written.length = 0;
+    out.progress("interrupted: dep_A is left running; resume with 'shiplog track dep_A'");
+    board.close();
+    expect(tty.text()).toBe(
+      "\x1b[1F\x1b[Jinterrupted: dep_A is left running; resume with 'shiplog track dep_A'\n⠋ dep_A: rolling 0ms\n⠋ dep_B: rolling 0ms\n\x1b[2F\x1b[J",
+    );
+  });
+
+  it('escapes what a server or the store says before drawing it', () => {
+    const tty = terminal(true);
+    const board = new ProgressBoard({ interactive: true, verbose: false }, tty);
+    board.add(1, 'dep_A \x1b]0;pwned\x07', 'HTTP 500: \x1b[2J\nretrying', Date.now());
+    board.finish(1, 'dep_A', 'failed: \x1b[31mboom');
+    board.close();
+    expect(tty.text()).not.toMatch(/\x1b\]|\x1b\[2J|\x1b\[31m|\x07/);
+    expect(tty.text()).toContain('dep_A \\u001b]0;pwned\\u0007: HTTP 500: \\u001b[2J ↵ retrying');
+    expect(tty.text()).toContain('dep_A: failed: \\u001b[31mboom');
   });
 
   it('fits the board to the terminal: the middle of a long line is cut so the state and elapsed time stay, extra deployments are counted', () => {
