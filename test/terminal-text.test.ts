@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { table } from '../src/format.js';
 import { colourLevel, colourSetting, liveProgress } from '../src/terminal/colour.js';
 import { printable, type Layout } from '../src/terminal/printable.js';
-import { cutEnd, cutMiddle, displayWidth, fitLine } from '../src/terminal/width.js';
+import { cutEnd, displayWidth, fitLine } from '../src/terminal/width.js';
 
 describe('printable: nothing from the store can drive a terminal', () => {
   it.each<[string, string, Layout, string]>([
@@ -44,14 +44,6 @@ describe('display width', () => {
   ])('cutEnd(%j, %i) is %j', (text, width, cut) => {
     expect(cutEnd(text, width)).toBe(cut);
     expect(displayWidth(cutEnd(text, width))).toBeLessThanOrEqual(width);
-  });
-
-  it.each<[string, number, string]>([
-    ['abcdefghij', 10, 'abcdefghij'],
-    ['abcdefghij', 7, 'abc…hij'],
-    ['웹웹웹웹웹', 7, '웹…웹웹'],
-  ])('cutMiddle(%j, %i) is %j', (text, width, cut) => {
-    expect(cutMiddle(text, width)).toBe(cut);
   });
 });
 

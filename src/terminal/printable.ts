@@ -7,7 +7,7 @@ export const unprintable = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 const unprintables = new RegExp(unprintable.source, 'gu');
 
 /** The mark a line break in one-line text becomes: visible, and no terminal reads it as a command. */
-export const lineBreakMark = ' ↵ ';
+const lineBreakMark = ' ↵ ';
 
 /**
  * How text from the store, a server or the user is laid out where people read it:

@@ -17,15 +17,6 @@ export function cutEnd(text: string, width: number): string {
   return `${leading(text, width - 1)}…`;
 }
 
-/** `text` cut in its middle to at most `width` columns, keeping its start and its end around `…`. */
-export function cutMiddle(text: string, width: number): string {
-  if (displayWidth(text) <= width) return text;
-  if (width <= 1) return cutEnd(text, width);
-  const room = width - 1;
-  const head = leading(text, Math.ceil(room / 2));
-  return `${head}…${trailing(text, room - displayWidth(head))}`;
-}
-
 /**
  * A line made of a `head` (what it is about), a `tail` (how it stands, its status first) and an `end` that always
  * stays (the elapsed time), fitted to `width` columns by cutting the middle of the line: the end of the head goes
@@ -48,20 +39,6 @@ function leading(text: string, width: number): string {
     const size = displayWidth(segment);
     if (used + size > width) break;
     kept += segment;
-    used += size;
-  }
-  return kept;
-}
-
-/** The longest end of `text` that takes at most `width` columns. */
-function trailing(text: string, width: number): string {
-  const parts = [...graphemes.segment(text)].map(({ segment }) => segment);
-  let kept = '';
-  let used = 0;
-  for (let i = parts.length - 1; i >= 0; i -= 1) {
-    const size = displayWidth(parts[i]!);
-    if (used + size > width) break;
-    kept = parts[i]! + kept;
     used += size;
   }
   return kept;
