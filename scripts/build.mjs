@@ -54,7 +54,9 @@ await build({
   define: { SHIPLOG_VERSION: JSON.stringify(version) },
   // pg is bundled too: as its own CommonJS files it costs ~110 ms of CPU to load on Node 20, bundled with the
   // stream module below ~40 ms, in the PostgreSQL store's chunk only.
-  external: ['better-sqlite3', 'pg-native', 'axios'],
+  // ora (the single-deployment spinner) stays a package of its own: it loads only when a terminal shows progress,
+  // and the lazy-loading test can see from its node_modules path that a CI run never loads it.
+  external: ['better-sqlite3', 'pg-native', 'axios', 'ora'],
   plugins: [nodeOnlyPgStream, envCiWithoutGit],
   // Bundled CommonJS (commander) calls require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __shiplogRequire } from 'node:module'; const require = __shiplogRequire(import.meta.url);" },

@@ -5,6 +5,8 @@ import { commandLineError, isAboutCommandLine, withHelpPointer } from './command
 import { ExitCode, ShiplogError, type ExitCodeValue } from './errors.js';
 import { statuses } from './lifecycle.js';
 import { Output } from './output.js';
+import { colourSetting } from './terminal/colour.js';
+import { printable } from './terminal/printable.js';
 
 declare const SHIPLOG_VERSION: string;
 
@@ -236,8 +238,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function outputFor(options: GlobalOptions, env: NodeJS.ProcessEnv): Output {
-  const color = options.color !== false && env.NO_COLOR === undefined;
-  return new Output({ json: options.json === true, color, verbose: options.verbose === true });
+  return new Output({ json: options.json === true, colour: colourSetting(options.color !== false, env), verbose: options.verbose === true }, env);
 }
 
 /** Runs shiplog with the given arguments and resolves with the exit code; never throws. */
@@ -276,7 +277,7 @@ function reportError(out: Output, error: unknown, commandName: string | undefine
   if (out.json) {
     process.stderr.write(`${JSON.stringify({ error: { code: failure.code, message } })}\n`);
   } else {
-    process.stderr.write(`shiplog: ${message}${failure.code === 'internal' && !out.verbose ? ' (run with --verbose for the stack)' : ''}\n`);
+    process.stderr.write(`shiplog: ${printable(message)}${failure.code === 'internal' && !out.verbose ? ' (run with --verbose for the stack)' : ''}\n`);
   }
   if (out.verbose) {
     for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {

@@ -1,6 +1,8 @@
 import type { Deployment, DeploymentEvent } from './deployment.js';
 import { formatDuration } from './duration.js';
-import type { Output } from './output.js';
+import type { Output, Painted } from './output.js';
+import { printable } from './terminal/printable.js';
+import { cutEnd, displayWidth } from './terminal/width.js';
 
 /** Local time, to the second, for people reading a terminal. */
 export function localTime(iso: string | null): string {
@@ -10,13 +12,46 @@ export function localTime(iso: string | null): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
 }
 
-/** Lays rows out in columns; widths are measured without colour codes. */
-export function table(header: string[], rows: string[][]): string {
-  const visible = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').length;
-  const widths = header.map((title, column) => Math.max(visible(title), ...rows.map((row) => visible(row[column] ?? ''))));
-  const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column]! - visible(cell)))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+/** A table cell: text from anywhere (escaped to one line here, and cut if its column must give way), or painted text shown as it is. */
+export type Cell = string | Painted;
+
+export interface TableFit {
+  /** The columns the table may take (`out.columns`); undefined when it need not fit anything. */
+  width: number | undefined;
+  /** The free-text columns (by index) that give way when the table is too wide, the widest first. */
+  cuttable: readonly number[];
+}
+
+/** A cut column keeps at least this many columns, or its title's width if that is more. */
+const narrowestCut = 8;
+
+/**
+ * Lays rows out in columns, measured in display width (a Korean syllable takes two columns, a colour code none).
+ * Every text cell is escaped to one line (a line break shows as ` ↵ `); when `fit` gives a width, the widest
+ * free-text column is cut with `…` until the table fits.
+ */
+export function table(header: string[], rows: Cell[][], fit: TableFit = { width: undefined, cuttable: [] }): string {
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? { text: printable(cell), cut: true } : { text: cell.painted, cut: false })));
+  const widths = header.map((title, column) => Math.max(displayWidth(title), ...cells.map((row) => displayWidth(row[column]?.text ?? ''))));
+  if (fit.width !== undefined) narrow(widths, header, fit.width, fit.cuttable);
+  const line = (texts: string[]) =>
+    texts.map((text, column) => (column === texts.length - 1 ? text : text + ' '.repeat(Math.max(0, widths[column]! - displayWidth(text))))).join('  ').trimEnd();
+  return [
+    line(header),
+    ...cells.map((row) => line(row.map(({ text, cut }, column) => (cut && fit.cuttable.includes(column) ? cutEnd(text, widths[column]!) : text)))),
+  ].join('\n');
+}
+
+/** Narrows the widest cuttable column, then the next, until the row fits in `width` or none can give more. */
+function narrow(widths: number[], header: string[], width: number, cuttable: readonly number[]): void {
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
+  const byWidth = [...cuttable].sort((a, b) => widths[b]! - widths[a]!);
+  for (const column of byWidth) {
+    const over = total() - width;
+    if (over <= 0) return;
+    const floor = Math.max(narrowestCut, displayWidth(header[column]!));
+    widths[column] = Math.min(widths[column]!, Math.max(floor, widths[column]! - over));
+  }
 }
 
 export function shortSha(sha: string | null): string {
@@ -33,21 +68,25 @@ export function historyTable(out: Output, deployments: Deployment[]): string {
       d.app,
       d.env,
       (d.version ?? shortSha(d.commitSha)) + (d.isRollback ? ' (rollback)' : ''),
-      out.status(d.status),
+      out.statusCell(d.status),
       localTime(d.createdAt),
       d.durationMs === null ? '-' : formatDuration(d.durationMs),
       d.operator ?? '-',
       d.message ?? '',
     ]),
+    { width: out.columns, cuttable: [8, 9] },
   );
 }
 
+/** Where a `show` value starts: continuation lines of a multi-line message or error are indented to it. */
+const valueColumn = 17;
+
 export function deploymentDetails(out: Output, d: Deployment, events: DeploymentEvent[] = []): string {
-  const fields: [string, string | null][] = [
+  const fields: [string, Cell | null][] = [
     ['id', `${d.id} (${d.key})`],
     ['app', d.app],
     ['env', d.env],
-    ['status', out.status(d.status)],
+    ['status', out.statusCell(d.status)],
     ['version', d.version],
     ['commit', d.commitSha],
     ['repo', d.repo],
@@ -66,17 +105,27 @@ export function deploymentDetails(out: Output, d: Deployment, events: Deployment
     ['duration', d.durationMs === null ? null : formatDuration(d.durationMs)],
     ['error', d.error],
   ];
-  const lines = fields.filter(([, value]) => value !== null && value !== '').map(([name, value]) => `${`${name}:`.padEnd(17)}${value}`);
+  const lines = fields
+    .filter(([, value]) => value !== null && value !== '')
+    .map(([name, value]) => `${`${name}:`.padEnd(valueColumn)}${shownValue(name, value!)}`);
   if (events.length > 0) {
     lines.push('', 'events:');
     lines.push(
       table(
         ['AT', 'FROM', 'TO', 'SOURCE', 'DETAIL'],
-        events.map((e) => [localTime(e.at), e.from ?? '-', out.status(e.to), e.source, e.detail ?? '']),
+        events.map((e) => [localTime(e.at), e.from ?? '-', out.statusCell(e.to), e.source, e.detail ?? '']),
+        { width: out.columns === undefined ? undefined : out.columns - 2, cuttable: [4] },
       ).replace(/^/gm, '  '),
     );
   }
   return lines.join('\n');
+}
+
+/** A message or an error keeps its lines, each under the first; any other text is one line. */
+function shownValue(name: string, value: Cell): string {
+  if (typeof value !== 'string') return value.painted;
+  if (name !== 'message' && name !== 'error') return printable(value);
+  return printable(value, 'block').replace(/\n/g, `\n${' '.repeat(valueColumn)}`);
 }
 
 /**
@@ -85,7 +134,7 @@ export function deploymentDetails(out: Output, d: Deployment, events: Deployment
  */
 export function outcomeLine(out: Output, d: Deployment): string {
   const took = d.durationMs === null ? '' : ` in ${formatDuration(d.durationMs)}`;
-  const what = [d.key, d.app, d.version ?? d.image ?? d.commitSha].filter(Boolean).join(' ');
-  const error = d.error && d.status !== 'success' ? `\n  ${d.error.replace(/\n/g, '\n  ')}` : '';
-  return `${what} -> ${d.env}: ${out.status(d.status)}${took}${error}`;
+  const what = printable([d.key, d.app, d.version ?? d.image ?? d.commitSha].filter(Boolean).join(' '));
+  const error = d.error && d.status !== 'success' ? `\n  ${printable(d.error, 'block').replace(/\n/g, '\n  ')}` : '';
+  return `${what} -> ${printable(d.env)}: ${out.status(d.status)}${took}${error}`;
 }

@@ -1,15 +1,24 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Status } from './lifecycle.js';
+import type { ProgressDisplay } from './progress.js';
+import { colourLevel, liveProgress, type ColourSetting } from './terminal/colour.js';
+import { printable } from './terminal/printable.js';
 
 export interface OutputOptions {
   json: boolean;
-  color: boolean;
+  colour: ColourSetting;
   verbose: boolean;
+}
+
+/** A table cell or a piece of a line that is already safe to print (escaped, coloured by shiplog). */
+export interface Painted {
+  painted: string;
 }
 
 /**
  * Where a command's words go. With --json, stdout carries exactly one JSON document and everything else goes
- * to stderr; colour and spinners only where the stream is a terminal.
+ * to stderr. Colour follows --no-color, FORCE_COLOR and NO_COLOR (terminal/colour.ts); a spinner or a board
+ * redrawn in place only where stderr is a terminal, whatever the colour.
  */
 export class Output {
   readonly paint: ChalkInstance;
@@ -17,12 +26,30 @@ export class Output {
   readonly verbose: boolean;
   /** Whether stderr is a terminal a spinner may redraw. */
   readonly interactive: boolean;
+  /** Whether the spinner may be coloured: colour is not turned off. */
+  readonly colour: boolean;
+  /** The spinner or board drawn on stderr now, if any: progress lines go above it. */
+  private live: ProgressDisplay | undefined;
 
-  constructor(options: OutputOptions, private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
+  constructor(
+    options: OutputOptions,
+    env: NodeJS.ProcessEnv = process.env,
+    private readonly stdout: { write(text: string): boolean; isTTY?: boolean; columns?: number } = process.stdout,
+    private readonly stderr: { write(text: string): boolean; isTTY?: boolean } = process.stderr,
+  ) {
     this.json = options.json;
     this.verbose = options.verbose;
-    this.interactive = Boolean(stderr.isTTY) && options.color;
-    this.paint = new Chalk({ level: options.color && stdout.isTTY ? 1 : 0 });
+    this.interactive = liveProgress(stderr, env);
+    this.colour = options.colour.mode !== 'off';
+    this.paint = new Chalk({ level: colourLevel(options.colour, Boolean(stdout.isTTY)) });
+  }
+
+  /**
+   * The columns a table on stdout may take: the terminal's width, or undefined when stdout is not a terminal
+   * (piped to a file or another program, a table keeps every character, as kubectl and gh do).
+   */
+  get columns(): number | undefined {
+    return this.stdout.isTTY && this.stdout.columns ? this.stdout.columns : undefined;
   }
 
   /** The command's answer: `value` as JSON with --json, else the human text. */
@@ -35,14 +62,20 @@ export class Output {
     }
   }
 
-  /** A line about progress: on stderr, so stdout stays the answer. */
+  /** A line about progress: on stderr, so stdout stays the answer; escaped, since it quotes store and server text. */
   progress(line: string): void {
-    this.stderr.write(`${line}\n`);
+    if (this.live) this.live.above(line);
+    else this.stderr.write(`${printable(line)}\n`);
   }
 
   /** Progress that only --verbose wants. */
   detail(line: string): void {
-    if (this.verbose) this.stderr.write(`${line}\n`);
+    if (this.verbose) this.progress(line);
+  }
+
+  /** From now on progress lines go above `display`; once it is closed, it writes them as plain lines. */
+  drawingOn(display: ProgressDisplay): void {
+    this.live = display;
   }
 
   status(status: Status): string {
@@ -56,5 +89,10 @@ export class Output {
       pending: this.paint.cyan,
     };
     return colour[status](status);
+  }
+
+  /** A status as a table cell: coloured, and never cut. */
+  statusCell(status: Status): Painted {
+    return { painted: this.status(status) };
   }
 }

@@ -1,4 +1,6 @@
 import { formatDuration } from './duration.js';
+import { printable } from './terminal/printable.js';
+import { fitLine } from './terminal/width.js';
 
 /** Where progress goes: stderr, or a stand-in with the same few members. */
 export interface ProgressStream {
@@ -6,6 +8,26 @@ export interface ProgressStream {
   isTTY?: boolean;
   columns?: number;
   rows?: number;
+}
+
+/**
+ * What a follow loop tells about the deployments it follows: the board for many (below), a spinner for one
+ * (terminal/spinner.ts), plain lines in a log. Every text is escaped here, so store and server text cannot
+ * drive the terminal.
+ */
+export interface ProgressDisplay {
+  /** Puts a deployment on the display; a log gets no line until its state changes. */
+  add(id: number, label: string, state: string, since: number): void;
+  /** The deployment's state now. */
+  update(id: number, label: string, state: string, since: number): void;
+  /** Something passing, such as a retry: shown on the live line, or in a log with --verbose. */
+  aside(id: number, remark: string): void;
+  /** The deployment is no longer followed; `label: outcome` is its last word and stays. */
+  finish(id: number, label: string, outcome: string): void;
+  /** A line of its own (a warning, a resume hint), written above the live lines so no redraw takes it away. */
+  above(line: string): void;
+  /** Stops redrawing and takes the live lines away; what `finish` and `above` wrote stays. */
+  close(): void;
 }
 
 interface BoardLine {
@@ -24,7 +46,7 @@ const redrawMs = 100;
  * line above the board. Elsewhere (a CI log) it writes a plain line whenever a deployment's state changes, so
  * the log reads as a history; passing remarks (a retry) appear there only with --verbose.
  */
-export class ProgressBoard {
+export class ProgressBoard implements ProgressDisplay {
   private readonly lines = new Map<number, BoardLine>();
   private drawn = 0;
   private frame = 0;
@@ -35,45 +57,54 @@ export class ProgressBoard {
     private readonly stream: ProgressStream = process.stderr,
   ) {}
 
-  /** Puts a deployment on the board; a log gets no line until its state changes. */
   add(id: number, label: string, state: string, since: number): void {
-    this.lines.set(id, { label, state, since });
+    this.lines.set(id, { label: printable(label), state: printable(state), since });
     if (this.options.interactive) this.animate();
   }
 
-  /** The deployment's state now; a log gets a line only when it differs from the last one. */
+  /** A log gets a line only when the state differs from the last one. */
   update(id: number, label: string, state: string, since: number): void {
     const previous = this.lines.get(id);
-    this.lines.set(id, { label, state, since });
+    const line = { label: printable(label), state: printable(state), since };
+    this.lines.set(id, line);
     if (this.options.interactive) this.animate();
-    else if (previous?.state !== state || previous.label !== label) this.stream.write(`${label}: ${state} (${formatDuration(Date.now() - since)})\n`);
+    else if (previous?.state !== line.state || previous.label !== line.label) this.stream.write(`${line.label}: ${line.state} (${formatDuration(Date.now() - since)})\n`);
   }
 
-  /** Something passing, such as a retry: shown on the spinner line, or in a log with --verbose. */
   aside(id: number, remark: string): void {
     const line = this.lines.get(id);
     if (!line) return;
     if (this.options.interactive) {
-      this.lines.set(id, { ...line, state: remark });
+      this.lines.set(id, { ...line, state: printable(remark) });
       this.animate();
     } else if (this.options.verbose) {
-      this.stream.write(`${line.label}: ${remark}\n`);
+      this.stream.write(`${line.label}: ${printable(remark)}\n`);
     }
   }
 
-  /** The deployment is no longer followed; `text` is its last word and stays. */
-  finish(id: number, text: string): void {
+  finish(id: number, label: string, outcome: string): void {
     this.lines.delete(id);
+    const head = printable(label);
+    const tail = `: ${printable(outcome)}`;
     if (!this.options.interactive) {
-      this.stream.write(`${text}\n`);
+      this.stream.write(`${head}${tail}\n`);
       return;
     }
     this.erase();
-    this.stream.write(`${this.fit(text)}\n`);
+    this.stream.write(`${fitLine(head, tail, this.width())}\n`);
     this.draw();
   }
 
-  /** Stops redrawing and takes the spinner lines away; what `finish` wrote stays. */
+  above(line: string): void {
+    if (!this.options.interactive) {
+      this.stream.write(`${printable(line)}\n`);
+      return;
+    }
+    this.erase();
+    this.stream.write(`${printable(line)}\n`);
+    this.draw();
+  }
+
   close(): void {
     clearInterval(this.timer);
     this.timer = undefined;
@@ -92,15 +123,16 @@ export class ProgressBoard {
     this.timer.unref();
   }
 
+  /**
+   * Each line fitted to the terminal, since a line that wrapped would throw off the redraw: the middle is cut
+   * (the end of the label), so the state and the elapsed time stay in sight.
+   */
   private draw(): void {
     const room = Math.max(1, (this.stream.rows || 24) - 2);
     const all = [...this.lines.values()];
     const shown = all.length > room ? all.slice(0, room - 1) : all;
     const spinner = frames[this.frame]!;
-    const text = shown.map((line) => {
-      const elapsed = ` ${formatDuration(Date.now() - line.since)}`;
-      return this.fit(`${spinner} ${line.label}: ${line.state}`, elapsed.length) + elapsed;
-    });
+    const text = shown.map((line) => fitLine(`${spinner} ${line.label}`, `: ${line.state}`, this.width(), ` ${formatDuration(Date.now() - line.since)}`));
     if (shown.length < all.length) text.push(`  … and ${all.length - shown.length} more`);
     if (text.length > 0) this.stream.write(`${text.join('\n')}\n`);
     this.drawn = text.length;
@@ -112,12 +144,8 @@ export class ProgressBoard {
     this.drawn = 0;
   }
 
-  /**
-   * A line longer than the terminal is wide would wrap and throw off the redraw; `reserved` columns are kept
-   * free for what follows it. A size of 0 means unknown.
-   */
-  private fit(text: string, reserved = 0): string {
-    const width = (this.stream.columns || 80) - 1 - reserved;
-    return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+  /** The columns a line may take: one less than the terminal's width, so the cursor never wraps. 0 means unknown. */
+  private width(): number {
+    return (this.stream.columns || 80) - 1;
   }
 }

@@ -1,18 +1,13 @@
 import { UsageError } from './errors.js';
 import { isStatus, statuses, type Status } from './lifecycle.js';
+import { printable, unprintable } from './terminal/printable.js';
 
-/**
- * Characters that make a value print other than it reads: control characters (line breaks and terminal escapes
- * among them), Unicode's line and paragraph separators, and the bidirectional controls that reorder what follows.
- */
-const unprintable = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
-const unprintables = new RegExp(unprintable.source, 'gu');
 /** What free text may hold besides printable characters: tabs and line breaks. */
 const textAllowed = new Set(['\t', '\n', '\r']);
 
 /** A value as an error message shows it: in quotes, each unprintable character written as its code, so the message stays one harmless line. */
 export function quoted(value: string): string {
-  return `'${value.replace(unprintables, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+  return `'${printable(value, 'exact')}'`;
 }
 
 /** A name such as an app or environment: printable, no spaces at the ends, at most 200 characters. */

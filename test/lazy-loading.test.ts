@@ -9,10 +9,13 @@ import { binPath, cliEnv } from './support/cli.js';
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
-/** The module URLs a CLI run resolved. */
-function modulesLoaded(args: string[]): string[] {
+/** The module URLs a CLI run resolved; `onTerminal` runs it with stdout and stderr on a pseudo-terminal. */
+function modulesLoaded(args: string[], onTerminal = false): string[] {
   const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
-  const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
+  const argv = [process.execPath, '--import', tracer, binPath, ...args];
+  const run = onTerminal
+    ? spawnSync('script', ['-qec', `stty cols 120 rows 30; ${argv.map((arg) => `'${arg}'`).join(' ')}`, '/dev/null'], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile, TERM: 'xterm' }), encoding: 'utf8' })
+    : spawnSync(argv[0]!, argv.slice(1), { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
   expect(run.status, run.stderr).not.toBeNull();
   return readFileSync(traceFile, 'utf8').split('\n');
 }
@@ -21,8 +24,8 @@ function modulesLoaded(args: string[]): string[] {
  * The packages (by node_modules name) a CLI run loaded: those loaded from node_modules, and those bundled into the
  * dist/ chunks it loaded, found by the path comments esbuild leaves before each module it bundled.
  */
-function packagesLoaded(args: string[]): Set<string> {
-  const urls = modulesLoaded(args);
+function packagesLoaded(args: string[], onTerminal = false): Set<string> {
+  const urls = modulesLoaded(args, onTerminal);
   const chunks = [...new Set(urls.filter((url) => url.startsWith('file:') && url.includes('/dist/')))].map((url) => readFileSync(fileURLToPath(url), 'utf8'));
   const paths = [...urls, ...chunks.flatMap((source) => source.match(/^\/\/ node_modules\/.*$/gm) ?? [])];
   const names = paths.map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1]).filter((name): name is string => name !== undefined);
@@ -54,6 +57,17 @@ describe('a command loads only what it uses', () => {
     expect(pageCode(['--db', join(dir, 'c.db'), 'stats'])).toEqual([]);
     expect(pageCode(['--db', join(dir, 'c.db'), 'history'])).toEqual([]);
     expect(pageCode(['--db', join(dir, 'c.db'), 'report', '--html', join(dir, 'c.html')])).toHaveLength(1);
+  });
+
+  // Port 9 (discard) refuses the connection: the wait shows its progress until the one-second limit.
+  const waitingDeploy = (file: string) => ['--db', join(dir, file), 'deploy', '--app', 'web', '--env', 'dev', '--status-url', 'http://127.0.0.1:9/x', '--wait', '--timeout', '1s'];
+
+  it('a deploy that waits with stderr not a terminal never loads the spinner (ora)', () => {
+    expect(packagesLoaded(waitingDeploy('spinner-piped.db'))).not.toContain('ora');
+  });
+
+  it('a deploy that waits on a terminal shows its progress with ora', () => {
+    expect(packagesLoaded(waitingDeploy('spinner-terminal.db'), true)).toContain('ora');
   });
 
   it('a command deploy loads no provider client', () => {

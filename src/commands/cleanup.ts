@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../duration.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { localTime } from '../format.js';
 import type { Output } from '../output.js';
+import { printable } from '../terminal/printable.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface CleanupOptions {
@@ -74,7 +75,7 @@ function reportText(out: Output, report: CleanupReport): string {
   if (report.duplicates) {
     const { groups, records, windowMs, eventsMoved } = report.duplicates;
     lines.push(`duplicates (created within ${formatDuration(windowMs)} of each other): ${records} to merge into ${groups.length} kept${eventsMoved === null ? '' : `, ${eventsMoved} events moved`}`);
-    lines.push(...limited(groups.map((group) => `  keep ${brief(out, group.kept)}; merge ${group.duplicates.map((d) => `${d.key} (${out.status(d.status)})`).join(', ')}`)));
+    lines.push(...limited(groups.map((group) => `  keep ${brief(out, group.kept)}; merge ${group.duplicates.map((d) => `${printable(d.key)} (${out.status(d.status)})`).join(', ')}`)));
   }
   if (report.stale) {
     const { records, olderThanMs } = report.stale;
@@ -87,9 +88,9 @@ function reportText(out: Output, report: CleanupReport): string {
     lines.push(`old (final, created over ${formatDuration(olderThanMs)} ago, beyond the newest ${keep} of each app and environment): ${records.length} records and ${events} events to delete`);
     lines.push(...limited(records.map((d) => `  ${brief(out, d)}`)));
   }
-  lines.push(...report.notes);
+  lines.push(...report.notes.map((note) => printable(note)));
   if (report.applied) {
-    lines.push(report.backup ? `applied; the store as it was is in ${report.backup}` : 'applied');
+    lines.push(report.backup ? `applied; the store as it was is in ${printable(report.backup)}` : 'applied');
   } else {
     lines.push('nothing changed: add --apply to carry out this plan');
   }
@@ -97,12 +98,12 @@ function reportText(out: Output, report: CleanupReport): string {
 }
 
 function brief(out: Output, d: Deployment): string {
-  return `${d.key} ${d.app} ${d.env} ${d.version ?? d.commitSha?.slice(0, 7) ?? '-'} ${out.status(d.status)} ${localTime(d.createdAt)}`;
+  return `${printable(`${d.key} ${d.app} ${d.env} ${d.version ?? d.commitSha?.slice(0, 7) ?? '-'}`)} ${out.status(d.status)} ${localTime(d.createdAt)}`;
 }
 
 function staleLine(out: Output, change: StaleChange): string {
   const becomes = change.to === null ? `stays ${out.status(change.from)}` : `${out.status(change.from)} -> ${out.status(change.to)}`;
-  return `${change.key} ${change.app} ${change.env} ${change.provider}: ${becomes} (${change.reason})`;
+  return `${printable(`${change.key} ${change.app} ${change.env} ${change.provider}`)}: ${becomes} (${printable(change.reason)})`;
 }
 
 function limited(lines: string[]): string[] {

@@ -4,6 +4,7 @@ import type { Deployment } from '../deployment.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { localTime, table } from '../format.js';
 import type { Output } from '../output.js';
+import { printable } from '../terminal/printable.js';
 import { withStore, type CommandContext } from './context.js';
 
 export async function run(ctx: CommandContext, fromRef: string, toRef: string): Promise<ExitCodeValue> {
@@ -21,16 +22,16 @@ function diffText(out: Output, diff: DeploymentDiff): string {
   if (diff.changes.length === 0) {
     lines.push('no differences in what was deployed');
   } else {
-    lines.push(table(['FIELD', 'FROM', 'TO'], diff.changes.map((change) => [change.field, shown(change.from), shown(change.to)])));
+    lines.push(table(['FIELD', 'FROM', 'TO'], diff.changes.map((change) => [change.field, shown(change.from), shown(change.to)]), { width: out.columns, cuttable: [1, 2] }));
   }
   if (diff.commits) {
-    lines.push('', `commits: ${diff.commits.range}${diff.commits.compareUrl ? `\n         ${diff.commits.compareUrl}` : ''}`);
+    lines.push('', `commits: ${printable(diff.commits.range)}${diff.commits.compareUrl ? `\n         ${printable(diff.commits.compareUrl)}` : ''}`);
   }
   return lines.join('\n');
 }
 
 function heading(out: Output, d: Deployment): string {
-  return `${d.key} (${d.id}) ${d.app} ${d.env} ${out.status(d.status)}${d.isRollback ? ' rollback' : ''} ${localTime(d.createdAt)}`;
+  return `${printable(d.key)} (${d.id}) ${printable(d.app)} ${printable(d.env)} ${out.status(d.status)}${d.isRollback ? ' rollback' : ''} ${localTime(d.createdAt)}`;
 }
 
 function shown(value: unknown): string {

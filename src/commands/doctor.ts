@@ -1,6 +1,7 @@
 import type { Check } from '../doctor/check.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { Output } from '../output.js';
+import { printable } from '../terminal/printable.js';
 import type { CommandContext } from './context.js';
 
 export interface DoctorOptions {
@@ -36,6 +37,6 @@ function reportText(out: Output, report: DoctorReport): string {
   const paint = { ok: out.paint.green, warn: out.paint.yellow, fail: out.paint.red };
   const width = Math.max(...report.checks.map((check) => check.check.length));
   return report.checks
-    .map((check) => `${paint[check.status](check.status.padEnd(4))}  ${check.check.padEnd(width)}  ${check.message}${check.fixed ? ' (fixed)' : ''}`)
+    .map((check) => `${paint[check.status](check.status.padEnd(4))}  ${check.check.padEnd(width)}  ${printable(check.message)}${check.fixed ? ' (fixed)' : ''}`)
     .join('\n');
 }

@@ -3,6 +3,7 @@ import { getDeployment } from '../db/deployments.js';
 import { applyTransition } from '../db/transition.js';
 import { ConflictError, ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { finalStatuses, isFinal } from '../lifecycle.js';
+import { printable } from '../terminal/printable.js';
 import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -39,7 +40,7 @@ export async function run(ctx: CommandContext, ref: string, options: FinishOptio
       if (!applied) throw new ConflictError(`${current.key} changed while it was being finished; run the command again`);
       return getDeployment(tx, String(current.id));
     });
-    ctx.out.result(deployment, () => `${deployment.key} ${deployment.app} -> ${deployment.env}: ${ctx.out.status(deployment.status)}`);
+    ctx.out.result(deployment, () => `${printable(`${deployment.key} ${deployment.app} -> ${deployment.env}`)}: ${ctx.out.status(deployment.status)}`);
     report.write(ctx.out, [deployment]);
     return ExitCode.ok;
   });

@@ -1,6 +1,7 @@
 import { importDeployments } from '../db/import-deployments.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import type { ImportDefaults, ImportRead } from '../import/imported-deployment.js';
+import { printable } from '../terminal/printable.js';
 import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -50,9 +51,9 @@ export async function run(ctx: CommandContext, file: string, options: ImportOpti
   };
   ctx.out.result(report, () =>
     [
-      `imported ${report.imported} of ${report.read} deployments from ${tool} file ${file}${report.alreadyImported > 0 ? ` (${report.alreadyImported} were imported before)` : ''}`,
+      `imported ${report.imported} of ${report.read} deployments from ${tool} file ${printable(file)}${report.alreadyImported > 0 ? ` (${report.alreadyImported} were imported before)` : ''}`,
       ...(report.settled > 0 ? [`settled ${report.settled} imported before as stale, as ${tool} now records them`] : []),
-      ...report.skipped.map((skip) => `skipped ${skip.count}: ${skip.reason}`),
+      ...report.skipped.map((skip) => `skipped ${skip.count}: ${printable(skip.reason)}`),
     ].join('\n'),
   );
   return ExitCode.ok;

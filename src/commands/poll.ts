@@ -11,7 +11,7 @@ import { isFinal } from '../lifecycle.js';
 import { pollDeployments, type PollEnd, type PollTarget } from '../polling/poll-deployments.js';
 import { pollSettings, type PollOptions, type PollSettings } from '../polling/poll-settings.js';
 import { polledProviders, probeFor, requirePolled } from '../polling/probe-for.js';
-import { ProgressBoard } from '../progress.js';
+import { progressDisplay } from '../terminal/progress-display.js';
 import { leaseTtlMs, Tracker } from '../tracker.js';
 import { worstExitCode } from '../worst-outcome.js';
 import { withStore, type CommandContext } from './context.js';
@@ -83,7 +83,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
  */
 async function claimAndPoll(ctx: CommandContext, store: Store, targets: readonly PollTarget[], settings: PollSettings, deadline: number): Promise<Map<number, PollEnd>> {
   const tracker = new Tracker(store, 'poll');
-  const board = new ProgressBoard(ctx.out);
+  const board = await progressDisplay(ctx.out, targets.length === 1 ? 'one' : 'many');
   try {
     const followed = new Map((await tracker.follow(targets.map(({ deployment: d }) => [d.id, d.key] as const))).map((d) => [d.id, d]));
     const held: [number, PollEnd][] = [];

@@ -7,6 +7,7 @@ import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { localTime } from '../format.js';
 import type { Output } from '../output.js';
 import { planRollback } from '../rollback-plan.js';
+import { printable } from '../terminal/printable.js';
 import { described } from '../rollback-rule.js';
 import { chooseRollback } from '../rollback-target.js';
 import * as valid from '../validate.js';
@@ -75,12 +76,12 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
 }
 
 function previewText(out: Output, preview: RollbackPreview): string {
-  const line = (d: Deployment) => `${described(d)}: ${out.status(d.status)} ${localTime(d.completedAt ?? d.createdAt)}${d.operator ? ` by ${d.operator}` : ''}`;
+  const line = (d: Deployment) => `${printable(described(d))}: ${out.status(d.status)} ${localTime(d.completedAt ?? d.createdAt)}${d.operator ? ` by ${printable(d.operator)}` : ''}`;
   return [
-    `would roll back ${preview.replacing.app} in ${preview.replacing.env}`,
+    `would roll back ${printable(preview.replacing.app)} in ${printable(preview.replacing.env)}`,
     `  from ${line(preview.replacing)}`,
     `  to   ${line(preview.rollbackTo)}`,
-    `  why: ${preview.reason}`,
+    `  why: ${printable(preview.reason)}`,
     `  through ${preview.provider}${preview.target ? ` ${JSON.stringify(preview.target)}` : ''}`,
     'nothing was changed (--dry-run)',
   ].join('\n');

@@ -2,6 +2,7 @@ import { listEnvironmentStates, type EnvironmentState } from '../db/deployments.
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { localTime, table } from '../format.js';
 import type { Output } from '../output.js';
+import { printable } from '../terminal/printable.js';
 import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
@@ -31,7 +32,8 @@ function statusTable(out: Output, states: EnvironmentState[]): string {
       current ? localTime(current.completedAt ?? current.createdAt) : '-',
       current?.operator ?? '-',
       current?.key ?? '-',
-      open.map((d) => `${d.key} ${d.version ?? ''} ${out.status(d.status)}`.replace(/\s+/g, ' ')).join(', '),
+      { painted: open.map((d) => `${printable(d.key)} ${printable(d.version ?? '')} ${out.status(d.status)}`.replace(/ +/g, ' ')).join(', ') },
     ]),
+    { width: out.columns, cuttable: [2, 4] },
   );
 }

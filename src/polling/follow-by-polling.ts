@@ -1,6 +1,6 @@
 import type { Status } from '../lifecycle.js';
-import { ProgressBoard } from '../progress.js';
 import type { FollowedDeployment, FollowOptions } from '../providers/provider.js';
+import { progressDisplay } from '../terminal/progress-display.js';
 import type { Tracker } from '../tracker.js';
 import { pollDeployments } from './poll-deployments.js';
 import type { PollSettings } from './poll-settings.js';
@@ -20,7 +20,7 @@ export async function followByPolling(
 ): Promise<Status> {
   const followed = tracker.get(deployment.id);
   if (!followed) return 'running';
-  const board = new ProgressBoard(options.out);
+  const board = await progressDisplay(options.out, 'one');
   let ends;
   try {
     ends = await pollDeployments({ tracker, settings, deadline: options.deadline, signal: options.signal, board }, [{ deployment: followed, probe }]);

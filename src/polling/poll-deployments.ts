@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Deployment } from '../deployment.js';
 import { formatDuration } from '../duration.js';
 import { canTransition, type Status } from '../lifecycle.js';
-import type { ProgressBoard } from '../progress.js';
+import type { ProgressDisplay } from '../progress.js';
 import type { Tracker } from '../tracker.js';
 import { jittered, retryDelayMs } from './backoff.js';
 import { ConcurrencyLimiter } from './limiter.js';
@@ -34,7 +34,7 @@ export interface PollRun {
   /** Epoch ms at which unresolved deployments become `timeout`; undefined polls until each one ends. */
   deadline: number | undefined;
   signal: AbortSignal;
-  board: ProgressBoard;
+  board: ProgressDisplay;
 }
 
 interface RunningPoll extends PollRun {
@@ -79,7 +79,7 @@ async function pollOne(run: RunningPoll, { deployment, probe }: PollTarget): Pro
     await pause(Math.min(wait, timeLeft(run.deadline)), run.signal);
     if (run.signal.aborted) return { kind: 'interrupted' };
     if (!tracker.get(id)) {
-      board.finish(id, `${label}: taken over by another follower`);
+      board.finish(id, label, 'taken over by another follower');
       return { kind: 'lost' };
     }
     const remaining = timeLeft(run.deadline);
@@ -128,7 +128,7 @@ async function settle(run: RunningPoll, deployment: Deployment, label: string, p
   const error = to === 'success' ? undefined : `${probe.service} reported '${state.remote}' (${state.description})`;
   const status = await run.tracker.settle(deployment.id, { to, detail, error });
   const note = status === to ? '' : ` (another writer set it before ${to} could be recorded)`;
-  run.board.finish(deployment.id, `${label}: ${status}${note}, ${detail}`);
+  run.board.finish(deployment.id, label, `${status}${note}, ${detail}`);
   return { kind: 'settled', status };
 }
 
@@ -145,7 +145,7 @@ async function expire(run: RunningPoll, deployment: Deployment, label: string, p
   } else {
     await run.tracker.note(deployment.id, `still ${current} at the time limit; ${lastWord}`);
   }
-  run.board.finish(deployment.id, `${label}: ${status}, ${lastWord}`);
+  run.board.finish(deployment.id, label, `${status}, ${lastWord}`);
   return { kind: 'settled', status };
 }
 

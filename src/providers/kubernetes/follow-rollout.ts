@@ -1,7 +1,7 @@
 import { interruptible } from '../../interrupt.js';
 import type { Status } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
-import { ProgressBoard } from '../../progress.js';
+import { progressDisplay } from '../../terminal/progress-display.js';
 import type { Tracker } from '../../tracker.js';
 import type { FollowedDeployment } from '../provider.js';
 import { ClusterPool } from './cluster-pool.js';
@@ -16,7 +16,7 @@ import { watchTuning } from './watch-tuning.js';
  * Resolves with the status the record is in.
  */
 export async function followRollout(tracker: Tracker, cluster: KubeCluster, deployment: FollowedDeployment, out: Output, deadline: number | undefined): Promise<Status> {
-  const board = new ProgressBoard(out);
+  const board = await progressDisplay(out, 'one');
   const follower = new RolloutFollower(tracker, new ClusterPool({}, cluster), board, watchTuning(), (line) => out.detail(line));
   try {
     const end = await interruptible((interrupt) => {

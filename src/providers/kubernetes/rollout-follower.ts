@@ -1,7 +1,7 @@
 import { formatDuration } from '../../duration.js';
 import type { ShiplogError } from '../../errors.js';
 import type { Status } from '../../lifecycle.js';
-import type { ProgressBoard } from '../../progress.js';
+import type { ProgressDisplay } from '../../progress.js';
 import type { Tracker } from '../../tracker.js';
 import type { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';
@@ -64,7 +64,7 @@ export class RolloutFollower {
   constructor(
     private readonly tracker: Tracker,
     private readonly clusters: ClusterPool,
-    private readonly board: ProgressBoard,
+    private readonly board: ProgressDisplay,
     private readonly tuning: WatchTuning,
     private readonly log: (line: string) => void,
   ) {
@@ -218,7 +218,7 @@ export class RolloutFollower {
     const status = await this.tracker.settle(rollout.id, outcome);
     this.outcomes.set(rollout.id, status);
     const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
-    this.board.finish(rollout.id, `${rollout.label}: ${status}: ${words} (${formatDuration(Date.now() - rollout.since)})`);
+    this.board.finish(rollout.id, rollout.label, `${status}: ${words} (${formatDuration(Date.now() - rollout.since)})`);
   }
 
   /** Called after a settle is registered, so idle() never resolves between the verdict and its commit. */

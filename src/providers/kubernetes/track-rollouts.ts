@@ -4,7 +4,7 @@ import type { Store } from '../../db/store.js';
 import { interruptible } from '../../interrupt.js';
 import { isFinal, type Status } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
-import { ProgressBoard } from '../../progress.js';
+import { progressDisplay } from '../../terminal/progress-display.js';
 import { Tracker } from '../../tracker.js';
 import { envMs } from '../../tuning-env.js';
 import { ClusterPool, type KubeChoice } from './cluster-pool.js';
@@ -44,7 +44,8 @@ const scanMs = envMs(process.env, 'SHIPLOG_TRACK_SCAN_MS') ?? 2_000;
  */
 export async function trackRollouts(store: Store, request: TrackRequest): Promise<TrackResult> {
   const tracker = new Tracker(store, 'watch');
-  const board = new ProgressBoard(request.out);
+  // One named deployment gets a spinner; several, or a watcher picking up new ones, the board.
+  const board = await progressDisplay(request.out, !request.follow && request.refs.length === 1 ? 'one' : 'many');
   const follower = new RolloutFollower(tracker, new ClusterPool(request.kube), board, watchTuning(), (line) => request.out.detail(line));
   const ids = request.refs.map(([id]) => id);
   const seen = new Set(ids);
