@@ -1,11 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
 import { ExitCode, ShiplogError, UsageError, type ExitCodeValue } from './errors.js';
+import type { IntegrationOptions } from './integrations/settings.js';
 import { Output } from './output.js';
 
 declare const SHIPLOG_VERSION: string;
 
-interface GlobalOptions {
+interface GlobalOptions extends IntegrationOptions {
   db?: string;
   json?: boolean;
   color?: boolean;
@@ -27,7 +28,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
-  withGlobalOptions(program.command('deploy'))
+  withIntegrationOptions(withGlobalOptions(program.command('deploy')), { github: true })
     .description('record a deployment and start it (a command after --, --k8s, --ncp-*, --status-url, or none)')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
@@ -61,7 +62,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
       run(async (ctx) => (await import('./commands/deploy.js')).run(ctx, options, argv), command),
     );
 
-  withGlobalOptions(program.command('finish'))
+  withIntegrationOptions(withGlobalOptions(program.command('finish')))
     .description('close a deployment by hand or from CI')
     .argument('<id>', 'deployment id or key')
     .option('--status <status>', 'success, failed or cancelled')
@@ -88,7 +89,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--env <env>', 'only this environment')
     .action((options, command: Command) => run(async (ctx) => (await import('./commands/status.js')).run(ctx, options), command));
 
-  withGlobalOptions(program.command('track'))
+  withIntegrationOptions(withGlobalOptions(program.command('track')))
     .description('follow Kubernetes-backed deployments until each rollout completes or fails')
     .argument('[id...]', 'deployment ids or keys')
     .option('--all', 'every active Kubernetes deployment')
@@ -97,7 +98,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster); each deployment uses the context it was recorded with')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
 
-  withGlobalOptions(program.command('poll'))
+  withIntegrationOptions(withGlobalOptions(program.command('poll')))
     .description('follow NCP- or HTTP-backed deployments by polling their status until it is final')
     .argument('[id...]', 'deployment ids or keys')
     .option('--all', 'every active NCP or HTTP deployment')
@@ -106,7 +107,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--concurrency <n>', 'requests in flight at most (default 8)')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command));
 
-  withGlobalOptions(program.command('rollback'))
+  withIntegrationOptions(withGlobalOptions(program.command('rollback')), { github: true })
     .description('replace what runs now, even a failed deploy, with the newest success before it (or --to), as a new record')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
@@ -171,6 +172,21 @@ function withGlobalOptions(command: Command): Command {
     .option('--verbose', 'more detail on errors and progress');
 }
 
+/** Who hears of the status changes a command makes (src/integrations); each option also has its variable. */
+function withIntegrationOptions(command: Command, offers: { github?: boolean } = {}): Command {
+  command
+    .addOption(
+      new Option('--notify <url>', 'send each final outcome to this URL: JSON, or Slack format for hooks.slack.com or slack+https://…; env:VAR reads the URL from $VAR; repeatable')
+        .env('SHIPLOG_NOTIFY')
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(new Option('--grafana <url>', 'annotate the deployment in this Grafana when it starts and ends').env('SHIPLOG_GRAFANA_URL'))
+    .option('--grafana-token <env:VAR>', 'the variable holding the Grafana service account token (default env:GRAFANA_TOKEN)');
+  if (offers.github) command.option('--github', "mirror the deployment into GitHub's Deployments API ($GITHUB_TOKEN; $GITHUB_API_URL for GitHub Enterprise)");
+  return command;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -187,7 +203,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const program = buildProgram(async (action, command) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     out = outputFor(options, env);
-    exitCode = await action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out });
+    const { notify, grafana, grafanaToken, github } = options;
+    exitCode = await action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out, integrations: { notify, grafana, grafanaToken, github } });
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
