@@ -32,7 +32,9 @@ export class Announcer implements IntegrationIo {
     private readonly out: Output,
   ) {
     this.policy = deliveryPolicy();
-    this.secrets = [...secretValues(process.env), ...settings.notify.map((r) => r.url), ...(settings.grafana ? [settings.grafana.token] : [])];
+    this.secrets = [...secretValues(process.env), ...settings.notify.flatMap((r) => urlSecrets(r.url)), ...(settings.grafana ? [settings.grafana.token] : [])].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   hear(changes: readonly StatusChange[]): void {
@@ -106,4 +108,13 @@ export class Announcer implements IntegrationIo {
       if (end.status === 'rejected') await this.failed(change.deployment, 'an integration', end.reason instanceof Error ? end.reason.message : String(end.reason));
     }
   }
+}
+
+/**
+ * A webhook URL is a secret, and so is its path alone (Slack's holds the token): a receiver that echoes either back
+ * in an error must not put it into shiplog's output or the store. Parts too short to be a secret are left.
+ */
+function urlSecrets(url: string): string[] {
+  const { pathname, search } = new URL(url);
+  return [url, `${pathname}${search}`, pathname, search.slice(1)].filter((part) => part.length >= 6);
 }

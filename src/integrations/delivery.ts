@@ -104,7 +104,7 @@ function refusal(body: string): string {
     // Not JSON: Slack answers a plain word.
   }
   const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line ? `: ${line.length > 120 ? `${line.slice(0, 119)}…` : line}` : '';
+  return line ? ` (${line.length > 120 ? `${line.slice(0, 119)}…` : line})` : '';
 }
 
 function transportReason(code: string | undefined, timeoutMs: number): string {

@@ -55,9 +55,14 @@ export function readIntegrationSettings(options: IntegrationOptions | undefined,
  * before anything is recorded.
  */
 export function requireGithubMirrorable(request: { repo?: string; commitSha?: string; isRollback?: boolean }): void {
-  const whose = request.isRollback ? 'the deployment rolled back to has no' : 'give the';
-  if (!request.repo) throw new UsageError(`--github: ${whose} repository (--repo OWNER/NAME, or GITHUB_REPOSITORY in GitHub Actions)`, 'github_repo');
-  if (!request.commitSha) throw new UsageError(`--github: ${whose} commit (--commit SHA, or GITHUB_SHA in GitHub Actions)`, 'github_commit');
+  for (const [field, value, option] of [
+    ['repository', request.repo, '--repo OWNER/NAME, or GITHUB_REPOSITORY in GitHub Actions'],
+    ['commit', request.commitSha, '--commit SHA, or GITHUB_SHA in GitHub Actions'],
+  ] as const) {
+    if (value) continue;
+    if (request.isRollback) throw new UsageError(`--github: the deployment rolled back to has no ${field} on record, so GitHub cannot be told of it; roll back without --github`, `github_${field}`);
+    throw new UsageError(`--github needs the ${field} deployed: give ${option}`, `github_${field}`);
+  }
 }
 
 /** Whether an integration has anything to do about this change: the cheap test made before any of them loads. */
