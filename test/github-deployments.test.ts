@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { IntegrationReceiver, type Received } from '../fixtures/integration-receiver.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
-import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
+import { runCli, runCliJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
