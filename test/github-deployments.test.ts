@@ -105,7 +105,7 @@ describeEachStore('--github on %s', (kind) => {
     expect(first.key).not.toBe(rollback.json.key);
   });
 
-  it('GitHub refusing or failing is reported and recorded, and the outcome and exit code stand', async () => {
+  it('GitHub refusing the deployment is reported and recorded, not retried, and the outcome stands', async () => {
     github.script('POST', /\/deployments$/, [{ status: 422, json: { message: 'No ref found for: 0000000' } }]);
     const refused = await runCliJson(deploy('3.0.0', '0000000', ...succeeding), { env });
     expect(refused.result.code).toBe(0);
@@ -114,8 +114,9 @@ describeEachStore('--github on %s', (kind) => {
     const line = `GitHub deployment of ${refused.json.key} not delivered: HTTP 422 (No ref found for: 0000000)`;
     expect(refused.result.stderr).toContain(line);
     expect((await show(refused.json.key)).events!.filter((e) => e.source === 'integration').map((e) => e.detail)).toEqual([line]);
+  });
 
-    github.reset();
+  it('GitHub failing to take statuses is retried, then reported and recorded, and the exit code stands', async () => {
     github.script('POST', /statuses$/, [{ status: 502, text: 'bad gateway' }]);
     const failing = await runCliJson(deploy('3.0.1', '1111111', '--', process.execPath, '-e', 'process.exit(4)'), { env });
     expect(failing.result.code).toBe(1);

