@@ -64,6 +64,21 @@ describeEachStore('--notify on %s', (kind) => {
     expect(receiver.requests().every((r) => (r.body as { status: string; event: { source: string } }).event.source === 'cli')).toBe(true);
   });
 
+  it('a deployment cancelled by --supersede is an outcome this process settled, and is told', async () => {
+    const first = (await runCliJson(deploy())).json;
+    const { result, json } = await runCliJson([...deploy('--supersede', '--notify', `${receiver.url}/hooks`), ...succeeding]);
+    expect(result.code, result.stderr).toBe(0);
+    const told = receiver.requests('POST', /^\/hooks$/).map((r) => r.body as DeploymentJson & { event: { to: string; detail: string } });
+    expect(told.map((b) => [b.key, b.status, b.event.to])).toEqual(
+      expect.arrayContaining([
+        [first.key, 'cancelled', 'cancelled'],
+        [json.key, 'success', 'success'],
+      ]),
+    );
+    expect(told).toHaveLength(2);
+    expect(told.find((b) => b.key === first.key)!.event.detail).toBe(`superseded by ${json.key}`);
+  });
+
   it('a receiver that answers 500 and then 200 is tried again, and nothing is reported', async () => {
     receiver.script('POST', /^\/flaky$/, [{ status: 500, json: { message: 'try later' } }, { status: 200, text: 'ok' }]);
     const { result, json } = await runCliJson([...deploy('--notify', `${receiver.url}/flaky`), ...succeeding]);
