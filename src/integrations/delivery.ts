@@ -1,4 +1,4 @@
-import { parseTimeLimit } from '../duration.js';
+import { formatDuration, parseTimeLimit } from '../duration.js';
 import { jittered, parseRetryAfter } from '../polling/backoff.js';
 
 declare const SHIPLOG_VERSION: string;
@@ -117,7 +117,7 @@ function transportReason(code: string | undefined, timeoutMs: number): string {
     case 'ECONNABORTED':
     case 'ETIMEDOUT':
     case 'ERR_CANCELED':
-      return `no answer within ${timeoutMs}ms`;
+      return `no answer within ${formatDuration(timeoutMs)}`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'host name not resolved';
