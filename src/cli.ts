@@ -4,13 +4,14 @@ import { completionShells, completionValueKinds, type CompletionShell, type Comp
 import { commandLineError, isAboutCommandLine, withHelpPointer } from './command-line-errors.js';
 import { ExitCode, ShiplogError, type ExitCodeValue } from './errors.js';
 import { statuses } from './lifecycle.js';
+import type { IntegrationOptions } from './integrations/settings.js';
 import { Output } from './output.js';
 import { colourSetting } from './terminal/colour.js';
 import { printable } from './terminal/printable.js';
 
 declare const SHIPLOG_VERSION: string;
 
-interface GlobalOptions {
+interface GlobalOptions extends IntegrationOptions {
   db?: string;
   json?: boolean;
   color?: boolean;
@@ -34,7 +35,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
-  withGlobalOptions(program.command('deploy'))
+  withIntegrationOptions(withGlobalOptions(program.command('deploy')), { github: true })
     .description('record a deployment and start it (a command after --, --k8s, --ncp-*, --status-url, or none)')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
@@ -69,7 +70,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
       run(async (ctx) => (await import('./commands/deploy.js')).run(ctx, options, argv), command),
     );
 
-  withGlobalOptions(program.command('finish'))
+  withIntegrationOptions(withGlobalOptions(program.command('finish')))
     .description('close a deployment by hand or from CI')
     .argument('<id>', 'deployment id or key')
     .addOption(new Option('--status <status>', 'how it ended').choices(['success', 'failed', 'cancelled']))
@@ -98,7 +99,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--env <env>', 'only this environment')
     .action((options, command: Command) => run(async (ctx) => (await import('./commands/status.js')).run(ctx, options), command));
 
-  withGlobalOptions(program.command('track'))
+  withIntegrationOptions(withGlobalOptions(program.command('track')))
     .description('follow Kubernetes-backed deployments until each rollout completes or fails')
     .argument('[id...]', 'deployment ids or keys')
     .option('--all', 'every active Kubernetes deployment')
@@ -109,7 +110,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--context <name>', 'kubeconfig context to use instead of the one each deployment was recorded with (it must reach the same API server)')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
 
-  withGlobalOptions(program.command('poll'))
+  withIntegrationOptions(withGlobalOptions(program.command('poll')))
     .description('follow NCP- or HTTP-backed deployments by polling their status until it is final')
     .argument('[id...]', 'deployment ids or keys')
     .option('--all', 'every active NCP or HTTP deployment')
@@ -119,7 +120,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command));
 
-  withGlobalOptions(program.command('rollback'))
+  withIntegrationOptions(withGlobalOptions(program.command('rollback')), { github: true })
     .description('replace what runs now, even a failed deploy, with the newest success before it (or --to), as a new record')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
@@ -233,6 +234,21 @@ function withGlobalOptions(command: Command): Command {
     .option('--verbose', 'more detail on errors and progress');
 }
 
+/** Who hears of the status changes a command makes (src/integrations); each option also has its variable. */
+function withIntegrationOptions(command: Command, offers: { github?: boolean } = {}): Command {
+  command
+    .addOption(
+      new Option('--notify <url>', 'send each final outcome to this URL: JSON, or Slack format for hooks.slack.com or slack+https://…; env:VAR reads the URL from $VAR; repeatable')
+        .env('SHIPLOG_NOTIFY')
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(new Option('--grafana <url>', 'annotate the deployment in this Grafana when it starts and ends').env('SHIPLOG_GRAFANA_URL'))
+    .option('--grafana-token <env:VAR>', 'the variable holding the Grafana service account token (default env:GRAFANA_TOKEN)');
+  if (offers.github) command.option('--github', "mirror the deployment into GitHub's Deployments API ($GITHUB_TOKEN; $GITHUB_API_URL for GitHub Enterprise)");
+  return command;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -249,7 +265,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const fileDefaults = (await import('./config/file-defaults.js')).applyFileDefaults(command, env);
     const options = command.optsWithGlobals<GlobalOptions>();
     out = outputFor(options, env);
-    exitCode = await fileDefaults.blame(() => action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out }));
+    const { notify, grafana, grafanaToken, github } = options;
+    exitCode = await fileDefaults.blame(() => action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out, integrations: { notify, grafana, grafanaToken, github } }));
   });
   // The command whose help a usage error points at: the one commander is parsing when it finds the mistake.
   let commandName: string | undefined;

@@ -5,6 +5,7 @@ import { getDeployment } from './db/deployments.js';
 import type { ProviderName } from './db/schema.js';
 import type { Store } from './db/store.js';
 import { EnvironmentError, ExitCode, exitCodeForStatus, ShiplogError, type ExitCodeValue } from './errors.js';
+import { requireGithubMirrorable } from './integrations/settings.js';
 import { interruptedBy, interruptible } from './interrupt.js';
 import { isFinal, type Status } from './lifecycle.js';
 import { FailedAfterApplying, StartUnconfirmed, type DeployPlan, type FollowedDeployment } from './providers/provider.js';
@@ -46,6 +47,7 @@ export async function runDeployFlow(
   timeoutMs: number | undefined,
   report: CiReport,
 ): Promise<ExitCodeValue> {
+  if (ctx.integrations?.github) requireGithubMirrorable(request);
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   const tracker = new Tracker(store, plan.source);
   try {

@@ -19,8 +19,11 @@ export const unresolvedStatuses: readonly Status[] = ['timeout', 'stale'];
 /** Not final yet: active or unresolved, what a follower may still settle. */
 export const unsettledStatuses: readonly Status[] = [...activeStatuses, ...unresolvedStatuses];
 
-/** Where the change came from, as the contract names it; `import` writes and settles records another tool's history holds. */
-export type EventSource = 'cli' | 'command' | 'watch' | 'poll' | 'reconcile' | 'cleanup' | 'import';
+/**
+ * Where the change came from, as the contract names it; `import` writes and settles records another tool's history
+ * holds; `integration` notes what an outbound call about a status change (a notification, GitHub, Grafana) could not do.
+ */
+export type EventSource = 'cli' | 'command' | 'watch' | 'poll' | 'reconcile' | 'cleanup' | 'import' | 'integration';
 
 const allowed: Record<Status, readonly Status[]> = {
   pending: ['running', 'success', 'failed', 'cancelled', 'stale'],

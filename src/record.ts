@@ -1,8 +1,9 @@
-import type { Deployment } from './deployment.js';
-import type { Transaction } from 'kysely';
+import { toDeployment, type Deployment } from './deployment.js';
+import type { Selectable, Transaction } from 'kysely';
 import { lastHeardFrom, staleAge } from './db/abandoned.js';
 import { findActive, findByIdempotencyKey, insertDeployment, type DeploymentRef } from './db/deployments.js';
-import type { Database, ProviderName } from './db/schema.js';
+import type { Database, DeploymentsTable, ProviderName } from './db/schema.js';
+import { noteStatusChange } from './db/status-changes.js';
 import type { Store } from './db/store.js';
 import { applyTransition } from './db/transition.js';
 import { ConflictError } from './errors.js';
@@ -91,7 +92,7 @@ async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Pr
     });
     if (!superseded) throw new ConflictError(`${active.key} changed while it was being superseded; run the command again`, 'active_conflict');
   }
-  const ref = await insertDeployment(tx, {
+  const values: Omit<Selectable<DeploymentsTable>, 'id'> = {
     key,
     app: request.app,
     env: request.env,
@@ -115,11 +116,14 @@ async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Pr
     error: null,
     lease_owner: request.leaseOwner ?? null,
     heartbeat_at: request.leaseOwner === undefined ? null : now,
-  });
+  };
+  const ref = await insertDeployment(tx, values);
+  const event = { at: now, from: null, to: request.status, source: request.source, detail: request.message ?? null };
   await tx
     .insertInto('deployment_events')
-    .values({ deployment_id: ref[0], at: now, from_status: null, to_status: request.status, source: request.source, detail: request.message ?? null })
+    .values({ deployment_id: ref[0], at: now, from_status: null, to_status: event.to, source: event.source, detail: event.detail })
     .execute();
+  noteStatusChange(tx, { deployment: toDeployment({ ...values, id: ref[0] }), event });
   return { ref, created: true };
 }
 

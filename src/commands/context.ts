@@ -1,4 +1,6 @@
 import type { Store, StoreAccess } from '../db/store.js';
+import { listenForStatusChanges } from '../integrations/listen.js';
+import { readIntegrationSettings, type IntegrationOptions } from '../integrations/settings.js';
 import type { Output } from '../output.js';
 
 /** What every command gets from the global options. */
@@ -6,6 +8,8 @@ export interface CommandContext {
   /** `--db` / `SHIPLOG_DB`, or undefined for the default SQLite file. */
   db: string | undefined;
   out: Output;
+  /** `--notify`, `--grafana`, `--github`: who hears of the status changes this command makes. */
+  integrations?: IntegrationOptions;
 }
 
 /**
@@ -14,10 +18,15 @@ export interface CommandContext {
  * it never creates a store, and reading the default store before anything was recorded is an empty answer.
  */
 export async function withStore<T>(ctx: CommandContext, work: (store: Store) => Promise<T>, access: StoreAccess = 'write'): Promise<T> {
+  const integrations = readIntegrationSettings(ctx.integrations);
   const store = await openFor(ctx, access);
+  // Every status change this command commits is told to the integrations, and told before the store closes:
+  // a failure to tell one is noted on the record. Bounded in time, and never the command's exit code.
+  const listening = listenForStatusChanges(store, integrations, ctx.out);
   try {
     return await work(store);
   } finally {
+    await listening.settled();
     await store.close();
   }
 }

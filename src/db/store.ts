@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
 import { OutageRideOut } from './outage-ride-out.js';
 import { parseStoreSpec } from './store-spec.js';
+import { collectStatusChanges, type StatusChange } from './status-changes.js';
 
 /** A query target: the store itself or a transaction on it. Query functions take this, never a connection. */
 export type Queryable = Kysely<Database> | Transaction<Database>;
@@ -37,6 +38,7 @@ export type StoreAccess = 'write' | 'read' | 'as-is';
  */
 export class Store {
   private rideOut: OutageRideOut | undefined;
+  private statusListener: ((changes: readonly StatusChange[]) => void) | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -47,7 +49,21 @@ export class Store {
 
   /** A write transaction; on SQLite it begins IMMEDIATE so racing writers queue instead of failing busy. */
   write<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.run(() => this.db.transaction().execute(work));
+    return this.run(async () => {
+      // A fresh list for each attempt: a transaction retried after a lost connection counts its changes once.
+      const changes: StatusChange[] = [];
+      const result = await this.db.transaction().execute((tx) => {
+        collectStatusChanges(tx, changes);
+        return work(tx);
+      });
+      if (changes.length > 0) this.statusListener?.(changes);
+      return result;
+    });
+  }
+
+  /** `listener` hears of the status changes of each write transaction once it has committed, never inside it. */
+  onStatusChanges(listener: (changes: readonly StatusChange[]) => void): void {
+    this.statusListener = listener;
   }
 
   read<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {

@@ -1,6 +1,8 @@
 import type { Updateable } from 'kysely';
+import { toDeployment } from '../deployment.js';
 import { canTransition, isFinal, type EventSource, type Status } from '../lifecycle.js';
 import type { DeploymentsTable } from './schema.js';
+import { noteStatusChange } from './status-changes.js';
 import type { Queryable } from './store.js';
 
 export interface Transition {
@@ -31,18 +33,22 @@ export async function applyTransition(q: Queryable, change: Transition): Promise
     timing.completed_at = at;
     timing.lease_owner = null;
   }
-  const result = await q
+  const row = await q
     .updateTable('deployments')
     .set({ ...change.set, ...timing, status: change.to })
     .where('id', '=', change.id)
     .where('status', '=', change.from)
+    .returningAll()
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  if (!row) return false;
   if (change.to === 'success') await markRolledBack(q, change.id);
+  const event = { at, from: change.from, to: change.to, source: change.source, detail: change.detail ?? null };
   await q
     .insertInto('deployment_events')
-    .values({ deployment_id: change.id, at, from_status: change.from, to_status: change.to, source: change.source, detail: change.detail ?? null })
+    .values({ deployment_id: change.id, at, from_status: event.from, to_status: event.to, source: event.source, detail: event.detail })
     .execute();
+  // Records another tool's history holds are not news: an import settles them, and nobody is told.
+  if (change.source !== 'import') noteStatusChange(q, { deployment: toDeployment(row), event });
   return true;
 }
 
