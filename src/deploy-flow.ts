@@ -14,6 +14,14 @@ import { outcomeLine } from './format.js';
 /** What the command line says about a deployment; the plan adds the provider's part. */
 export type DeploymentRequest = Omit<NewDeployment, 'provider' | 'target' | 'status' | 'source' | 'leaseOwner'>;
 
+/** How the command line asked for the deploy to be carried out. */
+export interface DeployFlowOptions {
+  /** --timeout: bounds the start and the following together. */
+  timeoutMs: number | undefined;
+  /** --wait: the deploy follows the deployment to its end and prints the outcome line instead of the key. */
+  wait: boolean;
+}
+
 /** One deploy in progress: what every step of it needs. */
 interface Run {
   ctx: CommandContext;
@@ -25,12 +33,13 @@ interface Run {
   /** Epoch ms from --timeout that bounds the start and the following together. */
   deadline: number | undefined;
   idempotencyKey: string | undefined;
+  wait: boolean;
 }
 
 /**
  * The one way a deployment is carried out, for `deploy` and `rollback` alike: record it (idempotency and the
  * one-active rule included) under this process's lease, start it through its plan, settle it running, follow
- * it when the plan follows, and print the record as it ends. Returns the contract's exit code for how it ended.
+ * it when the plan follows, and print it by the stdout contract (see show). Returns the contract's exit code for how it ended.
  * Signals are caught from before the record is written, so one that comes before the deployment has started
  * ends the record `cancelled` instead of leaving it `pending`; a process killed outright leaves a lease that
  * expires, which `cleanup --stale` and `doctor` find.
@@ -40,13 +49,13 @@ export async function runDeployFlow(
   store: Store,
   request: DeploymentRequest,
   plan: DeployPlan,
-  timeoutMs: number | undefined,
+  { timeoutMs, wait }: DeployFlowOptions,
 ): Promise<ExitCodeValue> {
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   const tracker = new Tracker(store, plan.source);
   try {
     return await interruptible(async (signal) => {
-      const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey };
+      const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey, wait };
       const recorded = await recordDeployment(store, {
         ...request,
         provider: plan.provider,
@@ -60,13 +69,13 @@ export async function runDeployFlow(
       const [id, key] = recorded.ref;
       if (plan.provider === 'manual') {
         ctx.out.progress(`recorded ${key}: ${request.app} ${request.version ?? ''} to ${request.env}, running; close it with 'shiplog finish ${key} --status success'`);
-        return show(ctx, store, id, ExitCode.ok);
+        return show(run, id, ExitCode.ok);
       }
       await tracker.follow([recorded.ref]);
       const status = await startAndFollow(run, { id, key, app: request.app, env: request.env, target: plan.target ?? null });
       // Without --wait a deploy has done its part once the deployment runs; `poll` or `track` reports the outcome.
       const started = status === 'running' && !plan.follow;
-      return show(ctx, store, id, started ? ExitCode.ok : exitCodeForStatus(status));
+      return show(run, id, started ? ExitCode.ok : exitCodeForStatus(status));
     });
   } finally {
     await tracker.release();
@@ -135,20 +144,20 @@ async function follow(run: Run, deployment: FollowedDeployment): Promise<Status>
  * follower stopped. A command cannot be followed that way: only the process that ran it saw how it ended.
  */
 async function answerAgain(run: Run, existing: Deployment): Promise<ExitCodeValue> {
-  const { ctx, store, plan } = run;
+  const { ctx, plan } = run;
   const said = `${existing.key} was already recorded with key '${run.idempotencyKey}'`;
   const resumable = existing.status === 'running' && plan.follow !== undefined && plan.provider !== 'command';
   if (resumable) {
     const [claimed] = await run.tracker.follow([[existing.id, existing.key]]);
     if (claimed) {
       ctx.out.progress(`${said} and is still running: following it again`);
-      return show(ctx, store, existing.id, exitCodeForStatus(await follow(run, claimed)));
+      return show(run, existing.id, exitCodeForStatus(await follow(run, claimed)));
     }
   }
   ctx.out.progress(`${said}; nothing new was started: ${earlierState(run, existing)}`);
   // A deploy that does not wait has done its part once the deployment runs.
   const exitCode = existing.status === 'running' && plan.follow === undefined ? ExitCode.ok : exitCodeForStatus(existing.status);
-  return show(ctx, store, existing.id, exitCode);
+  return show(run, existing.id, exitCode);
 }
 
 /** Where the earlier attempt stands, and what to do about it, for a deploy that met its key again. */
@@ -178,9 +187,20 @@ function followCommand(key: string, provider: ProviderName): string | undefined 
   return undefined;
 }
 
-/** Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary line. */
-async function show(ctx: CommandContext, store: Store, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
+/**
+ * Prints the record as it is now, by the stdout contract: the record with --json; the outcome line when the deploy
+ * waited; else the key alone, whatever the provider, so `KEY=$(shiplog deploy …)` captures it for a later `track`,
+ * `poll` or `finish`. Who reads the terminal then gets the outcome line on stderr, with what follows it up
+ * (a record-only deploy has said so as it recorded).
+ */
+async function show(run: Run, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
+  const { ctx, store } = run;
   const deployment = await store.read((tx) => getDeployment(tx, String(id)));
-  ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : outcomeLine(ctx.out, deployment)));
+  const waited = run.wait && deployment.provider !== 'manual';
+  if (!waited && !ctx.out.json && deployment.provider !== 'manual') {
+    const resume = deployment.status === 'running' ? followCommand(deployment.key, deployment.provider) : undefined;
+    ctx.out.progress(`${outcomeLine(ctx.out, deployment)}${resume ? `; follow it with ${resume}` : ''}`);
+  }
+  ctx.out.result(deployment, () => (waited ? outcomeLine(ctx.out, deployment) : deployment.key));
   return exitCode;
 }

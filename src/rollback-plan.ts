@@ -1,6 +1,5 @@
 import type { Deployment } from './deployment.js';
 import { UsageError } from './errors.js';
-import type { Output } from './output.js';
 import { commandPlan } from './providers/command/plan.js';
 import type { DeployPlan } from './providers/provider.js';
 
@@ -20,9 +19,9 @@ export interface RollbackPlanOptions {
  *   shiplog cannot start those itself (a status URL belongs to the run that was, not to a new one).
  * A command given after `--` for any other provider is run as the rollback.
  */
-export async function planRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions, out: Output): Promise<DeployPlan> {
-  if (target.provider === 'kubernetes') return kubernetesRollback(target, argv, options, out);
-  if (argv.length > 0) return commandPlan(argv, out, options.timeoutMs);
+export async function planRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions): Promise<DeployPlan> {
+  if (target.provider === 'kubernetes') return kubernetesRollback(target, argv, options);
+  if (argv.length > 0) return commandPlan(argv, options.timeoutMs);
   switch (target.provider) {
     case 'command':
       throw new UsageError(
@@ -44,7 +43,7 @@ export async function planRollback(target: Deployment, argv: readonly string[], 
   }
 }
 
-async function kubernetesRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions, out: Output): Promise<DeployPlan> {
+async function kubernetesRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions): Promise<DeployPlan> {
   const { readKubernetesTarget } = await import('./providers/kubernetes/target.js');
   const { namespace, name, container, context } = readKubernetesTarget(target.key, target.target);
   if (argv.length === 0 && !target.image) {
@@ -54,5 +53,5 @@ async function kubernetesRollback(target: Deployment, argv: readonly string[], o
     );
   }
   const { kubernetesPlan } = await import('./providers/kubernetes/plan.js');
-  return kubernetesPlan({ k8s: `${namespace}/${name}`, container, context, image: argv.length === 0 ? (target.image ?? undefined) : undefined, wait: options.wait }, argv, out);
+  return kubernetesPlan({ k8s: `${namespace}/${name}`, container, context, image: argv.length === 0 ? (target.image ?? undefined) : undefined, wait: options.wait }, argv);
 }

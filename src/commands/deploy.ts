@@ -37,6 +37,6 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
     idempotencyKey: valid.optionalIdentifier(options.key, '--key'),
     supersede: options.supersede === true,
   };
-  const plan = await planDeploy(options, argv, ctx.out, timeoutMs);
-  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, timeoutMs));
+  const plan = await planDeploy(options, argv, timeoutMs);
+  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true }));
 }

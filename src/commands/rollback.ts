@@ -45,7 +45,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const to = valid.optionalIdentifier(options.to, '--to');
   return withStore(ctx, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
-    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs }, ctx.out);
+    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs });
     if (options.dryRun) {
       const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, reason, provider: plan.provider, target: plan.target ?? null };
       ctx.out.result(preview, () => previewText(ctx.out, preview));
@@ -65,7 +65,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
       isRollback: true,
       rollbackOf: current.id,
     };
-    return runDeployFlow(ctx, store, request, plan, timeoutMs);
+    return runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true });
   });
 }
 
