@@ -39,10 +39,10 @@ interface Run {
 /**
  * The one way a deployment is carried out, for `deploy` and `rollback` alike: record it (idempotency and the
  * one-active rule included) under this process's lease, start it through its plan, settle it running, follow
- * it when the plan follows, and print it by the stdout contract (see show). Returns the contract's exit code for how it ended.
- * Signals are caught from before the record is written, so one that comes before the deployment has started
- * ends the record `cancelled` instead of leaving it `pending`; a process killed outright leaves a lease that
- * expires, which `cleanup --stale` and `doctor` find.
+ * it when the plan follows, and print it by the stdout contract (see show). Returns the contract's exit code for
+ * how it ended. Signals are caught from before the record is written, so one that comes before the deployment
+ * has started ends the record `cancelled` instead of leaving it `pending`; a process killed outright leaves a
+ * lease that expires, which `cleanup --stale` and `doctor` find.
  */
 export async function runDeployFlow(
   ctx: CommandContext,
