@@ -102,7 +102,11 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
   withIntegrationOptions(withGlobalOptions(program.command('track')))
     .description('follow Kubernetes-backed deployments until each rollout completes or fails')
     .argument('[id...]', 'deployment ids or keys')
-    .option('--all', 'every active Kubernetes deployment')
+    .option('--all', 'every running Kubernetes deployment')
+    .addOption(new Option('--app <app>', 'with --all: only this application; repeatable').argParser(collect))
+    .addOption(new Option('--env <env>', 'with --all: only this environment; repeatable').argParser(collect))
+    .option('--provider <provider>', 'with --all: only this provider (kubernetes)')
+    .option('--unresolved', 'with --all: also the deployments earlier runs left timeout or stale')
     .option('--follow', 'keep running as a watcher, picking up new deployments as they are recorded')
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster); each deployment uses the context it was recorded with')
@@ -113,7 +117,11 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
   withIntegrationOptions(withGlobalOptions(program.command('poll')))
     .description('follow NCP- or HTTP-backed deployments by polling their status until it is final')
     .argument('[id...]', 'deployment ids or keys')
-    .option('--all', 'every active NCP or HTTP deployment')
+    .option('--all', 'every running NCP or HTTP deployment')
+    .addOption(new Option('--app <app>', 'with --all: only this application; repeatable').argParser(collect))
+    .addOption(new Option('--env <env>', 'with --all: only this environment; repeatable').argParser(collect))
+    .option('--provider <provider>', 'with --all: only this provider (ncp or http)')
+    .option('--unresolved', 'with --all: also the deployments earlier runs left timeout or stale')
     .option('--interval <duration>', 'time between polls of one deployment (default 10s)')
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout (default 5m)')
     .option('--concurrency <n>', 'requests in flight at most (default 8)')
@@ -249,7 +257,7 @@ function withIntegrationOptions(command: Command, offers: { github?: boolean } =
   return command;
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 

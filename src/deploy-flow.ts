@@ -16,6 +16,14 @@ import { outcomeLine } from './format.js';
 /** What the command line says about a deployment; the plan adds the provider's part. */
 export type DeploymentRequest = Omit<NewDeployment, 'provider' | 'target' | 'status' | 'source' | 'leaseOwner'>;
 
+/** How the command line asked for the deploy to be carried out. */
+export interface DeployFlowOptions {
+  /** --timeout: bounds the start and the following together. */
+  timeoutMs: number | undefined;
+  /** --wait: the deploy follows the deployment to its end and prints the outcome line instead of the key. */
+  wait: boolean;
+}
+
 /** One deploy in progress: what every step of it needs. */
 interface Run {
   ctx: CommandContext;
@@ -29,22 +37,23 @@ interface Run {
   idempotencyKey: string | undefined;
   /** What the CI running shiplog is told about the deployment once it is printed. */
   report: CiReport;
+  wait: boolean;
 }
 
 /**
  * The one way a deployment is carried out, for `deploy` and `rollback` alike: record it (idempotency and the
  * one-active rule included) under this process's lease, start it through its plan, settle it running, follow
- * it when the plan follows, and print the record as it ends. Returns the contract's exit code for how it ended.
- * Signals are caught from before the record is written, so one that comes before the deployment has started
- * ends the record `cancelled` instead of leaving it `pending`; a process killed outright leaves a lease that
- * expires, which `cleanup --stale` and `doctor` find.
+ * it when the plan follows, and print it by the stdout contract (see show). Returns the contract's exit code for
+ * how it ended. Signals are caught from before the record is written, so one that comes before the deployment
+ * has started ends the record `cancelled` instead of leaving it `pending`; a process killed outright leaves a
+ * lease that expires, which `cleanup --stale` and `doctor` find.
  */
 export async function runDeployFlow(
   ctx: CommandContext,
   store: Store,
   request: DeploymentRequest,
   plan: DeployPlan,
-  timeoutMs: number | undefined,
+  { timeoutMs, wait }: DeployFlowOptions,
   report: CiReport,
 ): Promise<ExitCodeValue> {
   if (ctx.integrations?.github) requireGithubMirrorable(request);
@@ -52,7 +61,7 @@ export async function runDeployFlow(
   const tracker = new Tracker(store, plan.source);
   try {
     return await interruptible(async (signal) => {
-      const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey, report };
+      const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey, wait, report };
       const recorded = await recordDeployment(store, {
         ...request,
         provider: plan.provider,
@@ -191,12 +200,20 @@ function followCommand(key: string, provider: ProviderName): string | undefined 
 }
 
 /**
- * Prints the record as it is now: the key alone for a record-only deploy (so scripts can capture it), else a summary
- * line; then tells the CI.
+ * Prints the record as it is now, by the stdout contract: the record with --json; the outcome line when the deploy
+ * waited; else the key alone, whatever the provider, so `KEY=$(shiplog deploy …)` captures it for a later `track`,
+ * `poll` or `finish`. Who reads the terminal then gets the outcome line on stderr, with what follows it up
+ * (a record-only deploy has said so as it recorded).
  */
-async function show({ ctx, store, report }: Run, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
+async function show(run: Run, id: number, exitCode: ExitCodeValue): Promise<ExitCodeValue> {
+  const { ctx, store, report } = run;
   const deployment = await store.read((tx) => getDeployment(tx, String(id)));
-  ctx.out.result(deployment, () => (deployment.provider === 'manual' ? deployment.key : outcomeLine(ctx.out, deployment)));
+  const waited = run.wait && deployment.provider !== 'manual';
+  if (!waited && !ctx.out.json && deployment.provider !== 'manual') {
+    const resume = deployment.status === 'running' ? followCommand(deployment.key, deployment.provider) : undefined;
+    ctx.out.progress(`${outcomeLine(ctx.out, deployment)}${resume ? `; follow it with ${resume}` : ''}`);
+  }
+  ctx.out.result(deployment, () => (waited ? outcomeLine(ctx.out, deployment) : deployment.key));
   report.write(ctx.out, [deployment]);
   return exitCode;
 }

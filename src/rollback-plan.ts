@@ -1,6 +1,5 @@
 import type { Deployment } from './deployment.js';
 import { UsageError } from './errors.js';
-import type { Output } from './output.js';
 import { commandPlan } from './providers/command/plan.js';
 import type { KubeChoice } from './providers/kubernetes/cluster-pool.js';
 import type { DeployPlan } from './providers/provider.js';
@@ -23,13 +22,13 @@ export interface RollbackPlanOptions {
  *   shiplog cannot start those itself (a status URL belongs to the run that was, not to a new one).
  * A command given after `--` for any other provider is run as the rollback.
  */
-export async function planRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions, out: Output): Promise<DeployPlan> {
-  if (target.provider === 'kubernetes') return kubernetesRollback(target, argv, options, out);
+export async function planRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions): Promise<DeployPlan> {
+  if (target.provider === 'kubernetes') return kubernetesRollback(target, argv, options);
   const kubeOption = options.kube.kubeconfig !== undefined ? '--kubeconfig' : options.kube.context !== undefined ? '--context' : undefined;
   if (kubeOption) {
     throw new UsageError(`${kubeOption} is for a Kubernetes deployment, and ${target.key} was deployed by ${target.provider}; leave it out`, 'bad_value');
   }
-  if (argv.length > 0) return commandPlan(argv, out, options.timeoutMs);
+  if (argv.length > 0) return commandPlan(argv, options.timeoutMs);
   switch (target.provider) {
     case 'command':
       throw new UsageError(
@@ -51,7 +50,7 @@ export async function planRollback(target: Deployment, argv: readonly string[], 
   }
 }
 
-async function kubernetesRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions, out: Output): Promise<DeployPlan> {
+async function kubernetesRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions): Promise<DeployPlan> {
   const { readKubernetesTarget } = await import('./providers/kubernetes/target.js');
   const { namespace, name, container, context, server } = readKubernetesTarget(target.key, target.target);
   if (argv.length === 0 && !target.image) {
@@ -71,7 +70,6 @@ async function kubernetesRollback(target: Deployment, argv: readonly string[], o
       wait: options.wait,
     },
     argv,
-    out,
   );
   // Another context is another name for the same cluster, or a mistake that would change a Deployment elsewhere.
   const reached = plan.target?.server;

@@ -22,10 +22,11 @@ describeEachStore('deploy on %s', (kind) => {
     expect(json.events).toHaveLength(1);
   });
 
-  it('a command that exits 0 records success, streaming its output', async () => {
+  it('a command that exits 0 records success, streaming its output to stderr; stdout is the key', async () => {
     const result = await cli(['deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', "console.log('rolled out')"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('rolled out');
+    expect(result.stderr).toContain('rolled out');
+    expect(result.stdout).toMatch(/^dep_[0-9A-Z]{26}\n$/);
     const { json } = await cliJson<DeploymentJson[]>(['history']);
     expect(json[0]).toMatchObject({ status: 'success', provider: 'command', error: null });
     expect(json[0]!.durationMs).toBeGreaterThanOrEqual(0);

@@ -40,6 +40,6 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
     supersede: options.supersede === true,
   };
   const report = CiReport.from(options.dotenv);
-  const plan = await planDeploy(options, argv, ctx.out, timeoutMs);
-  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, timeoutMs, report));
+  const plan = await planDeploy(options, argv, timeoutMs);
+  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true }, report));
 }

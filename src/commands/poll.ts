@@ -1,11 +1,12 @@
 import type { Transaction } from 'kysely';
 import { CiReport } from '../ci-outputs/ci-report.js';
-import { getDeployment, listOpenRefs } from '../db/deployments.js';
+import { getDeployment, listOpenRefs, type OpenFilter } from '../db/deployments.js';
 import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import type { Deployment } from '../deployment.js';
 import { formatDuration, parseTimeLimit } from '../duration.js';
-import { ExitCode, exitCodeForStatus, UsageError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, exitCodeForStatus, ShiplogError, UsageError, type ExitCodeValue } from '../errors.js';
+import { openSelection, unfollowableLine, type SelectionOptions } from '../follow-selection.js';
 import { interruptible } from '../interrupt.js';
 import { isFinal } from '../lifecycle.js';
 import { pollDeployments, type PollEnd, type PollTarget } from '../polling/poll-deployments.js';
@@ -17,8 +18,7 @@ import { worstExitCode } from '../worst-outcome.js';
 import { withStore, type CommandContext } from './context.js';
 import { outcomeLine } from '../format.js';
 
-export interface PollCommandOptions extends PollOptions {
-  all?: boolean;
+export interface PollCommandOptions extends PollOptions, SelectionOptions {
   timeout?: string;
   dotenv?: string;
 }
@@ -27,23 +27,27 @@ const defaultTimeoutMs = 5 * 60_000;
 
 /**
  * `poll [ID…] [--all]`: follows NCP- and HTTP-backed deployments by polling their services until each is final.
- * Everything that can be refused is refused before the first write: unknown ids, other providers, missing
- * credentials or header variables. At the time limit running records become `timeout`; Ctrl-C leaves them
- * `running`. The exit code is the worst outcome (see worst-outcome.ts); a refusal of credentials ends the
- * whole run with exit 5.
+ * Unknown ids and other providers are refused before the first write. A deployment this process cannot poll
+ * (credentials or a header's variable missing here, or refused by its service) is reported on its own line and
+ * left as it is while the others are polled, and counts as exit 5; polled alone, it is the command's error. At
+ * the time limit running records become `timeout`; Ctrl-C leaves them `running`. The exit code is the worst
+ * outcome (see worst-outcome.ts).
  */
 export async function run(ctx: CommandContext, refs: string[], options: PollCommandOptions): Promise<ExitCodeValue> {
   if (refs.length === 0 && !options.all) throw new UsageError('name the deployments to poll, or pass --all for every open NCP and HTTP deployment', 'missing_argument');
   if (refs.length > 0 && options.all) throw new UsageError('pass deployment ids or --all, not both', 'bad_value');
+  const filter = openSelection('poll', options, polledProviders);
   const settings = pollSettings(options);
   const timeoutMs = options.timeout === undefined ? defaultTimeoutMs : parseTimeLimit(options.timeout, '--timeout');
   const report = CiReport.from(options.dotenv);
+  // One deployment named alone has no others to go on with: what stops it is the command's error, as it always was.
+  const alone = refs.length === 1;
 
   return withStore(ctx, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));
-    const chosen = await store.read((tx) => (options.all ? openPolledDeployments(tx) : named(tx, refs)));
+    const chosen = await store.read((tx) => (options.all ? openPolledDeployments(tx, filter) : named(tx, refs)));
     if (chosen.length === 0) {
-      ctx.out.progress('no open NCP or HTTP deployments to poll');
+      ctx.out.progress(`no open NCP or HTTP deployments to poll${options.all && !options.unresolved ? ' (of the running ones; --unresolved adds those left timeout or stale)' : ''}`);
       ctx.out.result([], () => '');
       return ExitCode.ok;
     }
@@ -57,13 +61,21 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
       } else pollable.push(deployment);
     }
     const targets: PollTarget[] = [];
-    for (const deployment of pollable) targets.push({ deployment, probe: await probeFor(deployment) });
+    for (const deployment of pollable) {
+      try {
+        targets.push({ deployment, probe: await probeFor(deployment) });
+      } catch (error) {
+        if (alone || !(error instanceof ShiplogError)) throw error;
+        ctx.out.progress(unfollowableLine(deployment, error));
+        codes.set(deployment.id, error.exitCode);
+      }
+    }
 
-    const ends = await claimAndPoll(ctx, store, targets, settings, Date.now() + timeoutMs);
+    const ends = await claimAndPoll(ctx, store, targets, settings, Date.now() + timeoutMs, !alone);
     const stopped = [...ends.values()].find((end) => end.kind === 'stopped');
     if (stopped) throw stopped.error;
     const interrupted = [...ends.entries()].filter(([, end]) => end.kind === 'interrupted').map(([id]) => id);
-    for (const [id, end] of ends) codes.set(id, end.kind === 'settled' ? exitCodeForStatus(end.status) : ExitCode.unresolved);
+    for (const [id, end] of ends) codes.set(id, end.kind === 'settled' ? exitCodeForStatus(end.status) : end.kind === 'refused' ? end.error.exitCode : ExitCode.unresolved);
 
     const records = await store.read(async (tx) => Promise.all(chosen.map((d) => getDeployment(tx, String(d.id)))));
     if (interrupted.length > 0) {
@@ -81,7 +93,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
  * Claims the deployments (one transaction) and polls the ones this process now holds. One that another live
  * follower holds is left to it, and counts as unresolved here.
  */
-async function claimAndPoll(ctx: CommandContext, store: Store, targets: readonly PollTarget[], settings: PollSettings, deadline: number): Promise<Map<number, PollEnd>> {
+async function claimAndPoll(ctx: CommandContext, store: Store, targets: readonly PollTarget[], settings: PollSettings, deadline: number, skipRefused: boolean): Promise<Map<number, PollEnd>> {
   const tracker = new Tracker(store, 'poll');
   const board = await progressDisplay(ctx.out, targets.length === 1 ? 'one' : 'many');
   try {
@@ -93,7 +105,7 @@ async function claimAndPoll(ctx: CommandContext, store: Store, targets: readonly
       held.push([deployment.id, { kind: 'lost' }]);
     }
     const claimed = targets.filter(({ deployment }) => followed.has(deployment.id)).map(({ probe, deployment }) => ({ probe, deployment: followed.get(deployment.id)! }));
-    const ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline, signal, board }, claimed));
+    const ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline, signal, board, skipRefused }, claimed));
     return new Map([...held, ...ends]);
   } finally {
     board.close();
@@ -112,9 +124,9 @@ async function named(tx: Transaction<Database>, refs: readonly string[]): Promis
   return [...found.values()];
 }
 
-/** `--all`: every NCP or HTTP deployment still running or left unresolved, read in one transaction. */
-async function openPolledDeployments(tx: Transaction<Database>): Promise<Deployment[]> {
-  const refs = await listOpenRefs(tx, polledProviders, ['running', 'timeout', 'stale']);
+/** `--all`: the NCP and HTTP deployments its filters take (follow-selection.ts), read in one transaction. */
+async function openPolledDeployments(tx: Transaction<Database>, filter: OpenFilter): Promise<Deployment[]> {
+  const refs = await listOpenRefs(tx, filter);
   return Promise.all(refs.map(([id]) => getDeployment(tx, String(id))));
 }
 

@@ -51,7 +51,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const report = CiReport.from(options.dotenv);
   return withStore(ctx, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
-    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs, kube: { kubeconfig: options.kubeconfig, context: options.context } }, ctx.out);
+    const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs, kube: { kubeconfig: options.kubeconfig, context: options.context } });
     if (options.dryRun) {
       const preview: RollbackPreview = { dryRun: true, replacing: current, rollbackTo: target, reason, provider: plan.provider, target: plan.target ?? null };
       ctx.out.result(preview, () => previewText(ctx.out, preview));
@@ -71,7 +71,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
       isRollback: true,
       rollbackOf: current.id,
     };
-    return runDeployFlow(ctx, store, request, plan, timeoutMs, report);
+    return runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true }, report);
   });
 }
 

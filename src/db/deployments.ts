@@ -3,7 +3,7 @@ import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '..
 import { NotFoundError } from '../errors.js';
 import { activeStatuses, unsettledStatuses, type Status } from '../lifecycle.js';
 import { chunks } from './chunks.js';
-import type { DeploymentsTable } from './schema.js';
+import type { DeploymentsTable, ProviderName } from './schema.js';
 import type { Queryable } from './store.js';
 
 /** A deployment's identity, the only thing handed from a committed transaction to the tracker. */
@@ -114,16 +114,28 @@ function historyQuery(q: Queryable, filter: HistoryFilter) {
  */
 export const unsettledIndexTerm = unsettledStatuses.map((status) => sql.lit(status));
 
-/** The refs of deployments still to be followed (active or unresolved) of the given providers. */
-export async function listOpenRefs(q: Queryable, providers: readonly string[], statuses: readonly Status[]): Promise<DeploymentRef[]> {
-  const rows = await q
+/** Which deployments still to be followed a follower takes up (`poll`/`track --all`). */
+export interface OpenFilter {
+  providers: readonly ProviderName[];
+  /** Active or unresolved statuses only; final records are never followed. */
+  statuses: readonly Status[];
+  /** Any of these applications; every one when empty. */
+  apps: readonly string[];
+  /** Any of these environments; every one when empty. */
+  envs: readonly string[];
+}
+
+/** The refs of the deployments still to be followed that the filter takes, in id order. */
+export async function listOpenRefs(q: Queryable, filter: OpenFilter): Promise<DeploymentRef[]> {
+  let query = q
     .selectFrom('deployments')
     .select(['id', 'key'])
-    .where('provider', 'in', providers as DeploymentsTable['provider'][])
-    .where('status', 'in', statuses)
-    .where('status', 'in', unsettledIndexTerm)
-    .orderBy('id')
-    .execute();
+    .where('provider', 'in', filter.providers)
+    .where('status', 'in', filter.statuses)
+    .where('status', 'in', unsettledIndexTerm);
+  if (filter.apps.length > 0) query = query.where('app', 'in', filter.apps);
+  if (filter.envs.length > 0) query = query.where('env', 'in', filter.envs);
+  const rows = await query.orderBy('id').execute();
   return rows.map((row) => [Number(row.id), row.key] as const);
 }
 

@@ -23,7 +23,7 @@ export async function followByPolling(
   const board = await progressDisplay(options.out, 'one');
   let ends;
   try {
-    ends = await pollDeployments({ tracker, settings, deadline: options.deadline, signal: options.signal, board }, [{ deployment: followed, probe }]);
+    ends = await pollDeployments({ tracker, settings, deadline: options.deadline, signal: options.signal, board, skipRefused: false }, [{ deployment: followed, probe }]);
   } finally {
     board.close();
   }

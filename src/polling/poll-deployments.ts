@@ -1,9 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Deployment } from '../deployment.js';
 import { formatDuration } from '../duration.js';
+import { ExitCode, ShiplogError } from '../errors.js';
+import { unfollowableOutcome } from '../follow-selection.js';
 import { canTransition, type Status } from '../lifecycle.js';
 import type { ProgressDisplay } from '../progress.js';
 import type { Tracker } from '../tracker.js';
+import { AbortBranches } from './abort-branches.js';
 import { jittered, retryDelayMs } from './backoff.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import type { PollSettings } from './poll-settings.js';
@@ -25,6 +28,8 @@ export type PollEnd =
   | { kind: 'interrupted' }
   /** Another follower took the lease over. */
   | { kind: 'lost' }
+  /** Its service refused it (credentials, a redirect to another origin): the record is as it was, the others went on. */
+  | { kind: 'refused'; error: ShiplogError }
   /** An error that ends the whole run (credentials refused, the store gone). */
   | { kind: 'stopped'; error: unknown };
 
@@ -35,6 +40,11 @@ export interface PollRun {
   deadline: number | undefined;
   signal: AbortSignal;
   board: ProgressDisplay;
+  /**
+   * Whether a deployment its service refuses ends as `refused` while the others go on (`poll` of several), or
+   * stops the whole run (a deploy that waits, a poll of one).
+   */
+  skipRefused: boolean;
 }
 
 interface RunningPoll extends PollRun {
@@ -44,24 +54,31 @@ interface RunningPoll extends PollRun {
 /**
  * Polls each deployment on its own interval (jittered) until its service reports a final status, with never
  * more than `settings.concurrency` requests in flight across all of them. Failed requests are retried with
- * backoff and recorded as events, never as an outcome. The first error that is not passing (refused
- * credentials, a broken store) stops every loop, as does the run's signal; records stay as their last
- * transaction left them, so a later `poll` resumes them.
+ * backoff and recorded as events, never as an outcome. A refusal by a deployment's service ends that one
+ * (`skipRefused`) or the run; any other error that is not passing (a broken store) stops every loop, as does the
+ * run's signal. Records stay as their last transaction left them, so a later `poll` resumes them.
  */
 export async function pollDeployments(run: PollRun, targets: readonly PollTarget[]): Promise<Map<number, PollEnd>> {
-  const stop = new AbortController();
-  const running: RunningPoll = { ...run, signal: AbortSignal.any([run.signal, stop.signal]), limiter: new ConcurrencyLimiter(run.settings.concurrency) };
+  const limiter = new ConcurrencyLimiter(run.settings.concurrency);
+  const branches = new AbortBranches(run.signal);
   const ends = new Map<number, PollEnd>();
-  await Promise.all(
-    targets.map(async (target) => {
-      try {
-        ends.set(target.deployment.id, await pollOne(running, target));
-      } catch (error) {
-        ends.set(target.deployment.id, { kind: 'stopped', error });
-        stop.abort(error);
-      }
-    }),
-  );
+  try {
+    await Promise.all(
+      targets.map(async (target) => {
+        const { signal, release } = branches.branch();
+        try {
+          ends.set(target.deployment.id, await pollOne({ ...run, signal, limiter }, target));
+        } catch (error) {
+          ends.set(target.deployment.id, { kind: 'stopped', error });
+          branches.abort(error);
+        } finally {
+          release();
+        }
+      }),
+    );
+  } finally {
+    branches.close();
+  }
   return ends;
 }
 
@@ -91,7 +108,9 @@ async function pollOne(run: RunningPoll, { deployment, probe }: PollTarget): Pro
       if (run.signal.aborted) return { kind: 'interrupted' };
       if (!(error instanceof TransientFailure)) {
         if (error instanceof Error) await tracker.note(id, `polling stopped: ${error.message}`);
-        throw error;
+        if (!(run.skipRefused && error instanceof ShiplogError && error.exitCode === ExitCode.environment)) throw error;
+        board.finish(id, label, unfollowableOutcome(tracker.get(id) ?? deployment, error));
+        return { kind: 'refused', error };
       }
       failures += 1;
       wait = retryDelayMs(failures, settings.backoff, error.retryAfterMs, timeLeft(run.deadline));

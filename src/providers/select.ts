@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import type { Output } from '../output.js';
 import { commandPlan } from './command/plan.js';
 import type { DeployPlan } from './provider.js';
 
@@ -28,7 +27,7 @@ export interface ProviderOptions {
  * Chooses the provider from the options (at most one kind; a command may go with --k8s, whose rollout it
  * starts) and loads only that provider's module, so the Kubernetes client or axios load only when used.
  */
-export async function planDeploy(options: ProviderOptions, argv: readonly string[], out: Output, timeoutMs: number | undefined): Promise<DeployPlan> {
+export async function planDeploy(options: ProviderOptions, argv: readonly string[], timeoutMs: number | undefined): Promise<DeployPlan> {
   const ncp = options.ncpProject !== undefined || options.ncpStage !== undefined || options.ncpScenario !== undefined || options.ncpEndpoint !== undefined;
   const http =
     options.statusUrl !== undefined || options.statusField !== undefined || options.successValues !== undefined || options.failureValues !== undefined || (options.header ?? []).length > 0;
@@ -39,9 +38,9 @@ export async function planDeploy(options: ProviderOptions, argv: readonly string
     argv.length > 0 && options.k8s === undefined && '-- COMMAND',
   ].filter((kind): kind is string => typeof kind === 'string');
   if (kinds.length > 1) throw new UsageError(`choose one provider: ${kinds.join(' and ')} cannot be combined`, 'provider_conflict');
-  if (options.k8s !== undefined) return (await import('./kubernetes/plan.js')).kubernetesPlan(options, argv, out);
+  if (options.k8s !== undefined) return (await import('./kubernetes/plan.js')).kubernetesPlan(options, argv);
   if (ncp) return (await import('./ncp/plan.js')).ncpPlan(options);
   if (http) return (await import('./http/plan.js')).httpPlan(options);
-  if (argv.length > 0) return commandPlan(argv, out, timeoutMs);
+  if (argv.length > 0) return commandPlan(argv, timeoutMs);
   return { provider: 'manual', initialStatus: 'running', source: 'cli' };
 }

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { interruptedBy } from '../../interrupt.js';
 import type { Status } from '../../lifecycle.js';
-import type { Output } from '../../output.js';
 import type { DeployPlan } from '../provider.js';
 import { commandOutcome, endedLikeGroupSignal } from './outcome.js';
 import { requireExecutable, runCommand, type RunningCommand } from './run-command.js';
@@ -11,9 +10,10 @@ const groupSignalGraceMs = 1_000;
 
 /**
  * `deploy -- COMMAND ARGS…`: the command is the deployment. It starts when the record is written, and its
- * exit status is the outcome. In --json mode its output goes to stderr, so stdout stays one JSON document.
+ * exit status is the outcome. Its output is the deployment's progress and goes to stderr, so stdout holds only
+ * shiplog's answer (the key, the outcome line or the record) for a script to capture.
  */
-export function commandPlan(argv: readonly string[], out: Output, timeoutMs: number | undefined): DeployPlan {
+export function commandPlan(argv: readonly string[], timeoutMs: number | undefined): DeployPlan {
   requireExecutable(argv[0]!);
   let running: RunningCommand | undefined;
   return {
@@ -22,7 +22,7 @@ export function commandPlan(argv: readonly string[], out: Output, timeoutMs: num
     initialStatus: 'pending',
     source: 'command',
     async start() {
-      running = runCommand(argv, { stdout: commandStdout(out), stderr: process.stderr, timeoutMs });
+      running = runCommand(argv, { stdout: process.stderr, stderr: process.stderr, timeoutMs });
       return {};
     },
     async follow(tracker, deployment, { signal }): Promise<Status> {
@@ -34,8 +34,4 @@ export function commandPlan(argv: readonly string[], out: Output, timeoutMs: num
       return tracker.settle(deployment.id, commandOutcome({ ...exit, interruptedBy: exit.interruptedBy ?? interruptedBy(signal) }));
     },
   };
-}
-
-function commandStdout(out: Output): NodeJS.WritableStream {
-  return out.json ? process.stderr : process.stdout;
 }

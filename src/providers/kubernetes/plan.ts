@@ -1,6 +1,5 @@
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import { UsageError } from '../../errors.js';
-import type { Output } from '../../output.js';
 import { commandOutcome } from '../command/outcome.js';
 import { requireExecutable, runCommand } from '../command/run-command.js';
 import { FailedAfterApplying, type DeployPlan } from '../provider.js';
@@ -23,7 +22,7 @@ const revisionAnnotation = 'deployment.kubernetes.io/revision';
  * - neither: the rollout already under way (its current generation) is recorded as running and followed.
  * With `--wait`, `follow` watches the rollout to its outcome like `track`.
  */
-export async function kubernetesPlan(options: ProviderOptions, argv: readonly string[], out: Output): Promise<DeployPlan> {
+export async function kubernetesPlan(options: ProviderOptions, argv: readonly string[]): Promise<DeployPlan> {
   const { namespace, name } = parseDeploymentRef(options.k8s ?? '');
   const wanted = options.container === undefined ? undefined : checkContainerName(options.container);
   if (options.image !== undefined && !/^\S+$/.test(options.image)) throw new UsageError(`--image: '${options.image}' is not an image reference`, 'bad_value');
@@ -51,7 +50,7 @@ export async function kubernetesPlan(options: ProviderOptions, argv: readonly st
         const patched = await cluster.setImage(namespace, name, container!.name, options.image!);
         return { generation: patched.metadata?.generation };
       }
-      await runDeployCommand(argv, out, deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
+      await runDeployCommand(argv, deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
       const started = await cluster.readDeployment(namespace, name);
       return { generation: started.metadata?.generation };
     },
@@ -80,12 +79,12 @@ function names(containers: readonly V1Container[]): string {
 }
 
 /**
- * Runs the command that changes the Deployment (no shell, output streamed; on stderr with --json so stdout stays
- * one document), stopped like `deploy -- COMMAND` when --timeout runs out. Its failure fails the deployment with
- * the tail of its output, like `deploy -- COMMAND`.
+ * Runs the command that changes the Deployment (no shell, output streamed to stderr as `deploy -- COMMAND` does),
+ * stopped like `deploy -- COMMAND` when --timeout runs out. Its failure fails the deployment with the tail of its
+ * output, like `deploy -- COMMAND`.
  */
-async function runDeployCommand(argv: readonly string[], out: Output, timeoutMs: number | undefined): Promise<void> {
-  const exit = await runCommand(argv, { stdout: out.json ? process.stderr : process.stdout, stderr: process.stderr, timeoutMs }).exited;
+async function runDeployCommand(argv: readonly string[], timeoutMs: number | undefined): Promise<void> {
+  const exit = await runCommand(argv, { stdout: process.stderr, stderr: process.stderr, timeoutMs }).exited;
   const outcome = commandOutcome(exit);
   if (outcome.to !== 'success') throw new FailedAfterApplying(outcome.error ?? outcome.detail ?? 'the command failed');
 }

@@ -113,6 +113,14 @@ export class RolloutFollower {
     if (watch.listed) this.judge(rollout, watch.current(target.name));
   }
 
+  /**
+   * Throws, exit 5, when this process cannot follow the deployment: its stored target unreadable, or its kubeconfig
+   * context not there. The cluster it loads is the one add() uses.
+   */
+  check(record: Pick<RolloutRecord, 'key' | 'target'>): void {
+    this.clusters.get(readKubernetesTarget(record.key, record.target));
+  }
+
   /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
   idle(): Promise<void> {
     if (this.fatal !== undefined) return Promise.reject(this.fatal);

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listOpenRefs, type DeploymentRef } from '../../db/deployments.js';
+import { listOpenRefs, type DeploymentRef, type OpenFilter } from '../../db/deployments.js';
 import type { Store } from '../../db/store.js';
+import { toDeployment, type Deployment } from '../../deployment.js';
+import { ShiplogError } from '../../errors.js';
+import { unfollowableLine } from '../../follow-selection.js';
 import { interruptible } from '../../interrupt.js';
-import { isFinal, type Status } from '../../lifecycle.js';
+import { isFinal } from '../../lifecycle.js';
 import type { Output } from '../../output.js';
 import { progressDisplay } from '../../terminal/progress-display.js';
 import { Tracker } from '../../tracker.js';
@@ -15,8 +18,13 @@ import { watchTuning } from './watch-tuning.js';
 export interface TrackRequest {
   /** The deployments to follow to their outcome; with `follow`, the ones found so far. */
   refs: readonly DeploymentRef[];
-  /** Keep running, picking up every Kubernetes deployment that becomes `running`, until a signal or the deadline. */
-  follow: boolean;
+  /** Keep running, picking up every deployment this filter takes as it is recorded, until a signal or the deadline. */
+  follow: OpenFilter | undefined;
+  /**
+   * Whether a deployment that cannot be followed here (its kubeconfig context missing) is reported and left as it
+   * is while the others are followed, or stops the run (one deployment named alone).
+   */
+  skipUnfollowable: boolean;
   /** Epoch ms after which what is still followed becomes `timeout`. */
   deadline: number | undefined;
   /** `--timeout` as the user wrote it, for the explanation on timed-out records. */
@@ -29,6 +37,8 @@ export interface TrackRequest {
 export interface TrackResult {
   /** Every deployment this run was about, in the order it met them. */
   ids: number[];
+  /** The deployments reported as not followable here and left as they were, with why. */
+  skipped: Map<number, ShiplogError>;
   end: FollowEnd;
 }
 
@@ -50,6 +60,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
   const ids = request.refs.map(([id]) => id);
   const seen = new Set(ids);
   const open = new Set(ids);
+  const skipped = new Map<number, ShiplogError>();
   let firstScan = true;
   if (request.follow) request.out.detail(`watching the store for newly recorded Kubernetes deployments every ${scanMs}ms`);
 
@@ -57,7 +68,8 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
   const scan = async () => {
     follower.dropUnheld();
     if (request.follow) {
-      for (const [id] of await store.read((tx) => listOpenRefs(tx, ['kubernetes'], ['running']))) {
+      const filter = request.follow;
+      for (const [id] of await store.read((tx) => listOpenRefs(tx, filter))) {
         if (seen.has(id)) continue;
         seen.add(id);
         ids.push(id);
@@ -67,12 +79,24 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
     const unfollowed = [...open].filter((id) => !follower.has(id));
     if (unfollowed.length === 0) return;
     // In id order, so that followers racing for the same leases on PostgreSQL lock rows in one order, never deadlocking.
-    const statuses = await store.read((tx) => tx.selectFrom('deployments').select(['id', 'key', 'status']).where('id', 'in', unfollowed).orderBy('id').execute());
+    const rows = await store.read((tx) => tx.selectFrom('deployments').selectAll().where('id', 'in', unfollowed).orderBy('id').execute());
     const claimable: DeploymentRef[] = [];
-    for (const row of statuses) {
-      const id = Number(row.id);
-      if (isFinal(row.status as Status) || follower.outcomes.has(id)) open.delete(id);
-      else claimable.push([id, row.key]);
+    for (const deployment of rows.map(toDeployment)) {
+      const { id } = deployment;
+      if (isFinal(deployment.status) || follower.outcomes.has(id)) {
+        open.delete(id);
+        continue;
+      }
+      // Checked before the claim, so a deployment this process cannot follow is left exactly as it was.
+      const problem = unfollowable(follower, deployment);
+      if (problem === undefined) {
+        claimable.push([id, deployment.key]);
+        continue;
+      }
+      if (!request.skipUnfollowable) throw problem;
+      skipped.set(id, problem);
+      open.delete(id);
+      request.out.progress(unfollowableLine(deployment, problem));
     }
     const claimed = await tracker.follow(claimable);
     if (claimed.length > 0 || firstScan) {
@@ -100,10 +124,21 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
       }
     });
     if (end === 'deadline') await follower.expire(request.limit === undefined ? 'the time limit' : `--timeout ${request.limit}`);
-    return { ids, end };
+    return { ids, skipped, end };
   } finally {
     await follower.stop();
     board.close();
     await tracker.release();
+  }
+}
+
+/** Why this process cannot follow the deployment (exit 5: its kubeconfig context is missing here, say); undefined when it can. */
+function unfollowable(follower: RolloutFollower, deployment: Deployment): ShiplogError | undefined {
+  try {
+    follower.check(deployment);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ShiplogError) return error;
+    throw error;
   }
 }
