@@ -9,33 +9,53 @@ import { binPath, cliEnv } from './support/cli.js';
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
-/** The packages (by node_modules name) a CLI run loaded. */
-function packagesLoaded(args: string[]): Set<string> {
+/** The packages bundled into dist/vendor/ files of their own (scripts/build.mjs), by file name. */
+const vendorPackages: Record<string, string> = { pg: 'pg', 'kubernetes-client': '@kubernetes/client-node' };
+
+/** What a CLI run loaded: packages by node_modules name or vendor file, built-ins as node:NAME, and dist/ files. */
+function loaded(args: string[]): { packages: Set<string>; builtins: Set<string>; distFiles: Set<string> } {
   const traceFile = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
   const run = spawnSync(process.execPath, ['--import', tracer, binPath, ...args], { env: cliEnv({ SHIPLOG_TRACE_FILE: traceFile }), encoding: 'utf8' });
   expect(run.status, run.stderr).not.toBeNull();
-  const urls = readFileSync(traceFile, 'utf8').split('\n');
-  const names = urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter((name): name is string => name !== undefined);
-  return new Set(names);
+  const lines = readFileSync(traceFile, 'utf8').split('\n');
+  const packages = new Set<string>();
+  const distFiles = new Set<string>();
+  for (const line of lines) {
+    const installed = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1];
+    if (installed) packages.add(installed);
+    const built = /\/dist\/(.+)$/.exec(line)?.[1];
+    if (built) distFiles.add(built);
+    const vendor = /^vendor\/(.+)\.cjs$/.exec(built ?? '')?.[1];
+    if (vendor) packages.add(vendorPackages[vendor] ?? vendor);
+  }
+  return { packages, distFiles, builtins: new Set(lines.filter((line) => line.startsWith('node:'))) };
 }
 
 describe('a command loads only what it uses', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const heavy = ['@kubernetes/client-node', 'axios', 'pg'];
 
-  it('--version loads neither the store nor any provider', () => {
-    const loaded = packagesLoaded(['--version']);
-    for (const name of [...heavy, 'better-sqlite3']) expect(loaded).not.toContain(name);
+  it('--version reads the version alone: no CLI bundle, store or provider', () => {
+    const { packages, distFiles } = loaded(['--version']);
+    expect([...distFiles]).toEqual(['version.cjs']);
+    expect([...packages]).toEqual([]);
   });
 
-  it('history on SQLite loads the SQLite driver and no provider or PostgreSQL client', () => {
-    const loaded = packagesLoaded(['--db', join(dir, 'a.db'), 'history']);
-    expect(loaded).toContain('better-sqlite3');
-    for (const name of heavy) expect(loaded).not.toContain(name);
+  it('history on SQLite loads the SQLite driver and no provider, PostgreSQL client or child_process', () => {
+    const { packages, builtins } = loaded(['--db', join(dir, 'a.db'), 'history']);
+    expect(packages).toContain('better-sqlite3');
+    for (const name of heavy) expect(packages).not.toContain(name);
+    expect(builtins).not.toContain('node:child_process');
   });
 
   it('a command deploy loads no provider client', () => {
-    const loaded = packagesLoaded(['--db', join(dir, 'b.db'), 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', '0']);
-    for (const name of heavy) expect(loaded).not.toContain(name);
+    const { packages } = loaded(['--db', join(dir, 'b.db'), 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', '0']);
+    for (const name of heavy) expect(packages).not.toContain(name);
+  });
+
+  it('history on PostgreSQL loads the PostgreSQL client from its vendor file', () => {
+    const { packages } = loaded(['--db', 'postgres://nobody@127.0.0.1:1/none', 'history']);
+    expect(packages).toContain('pg');
+    for (const name of ['@kubernetes/client-node', 'axios', 'better-sqlite3']) expect(packages).not.toContain(name);
   });
 });
