@@ -47,14 +47,13 @@ function useCodeCache() {
 }
 
 /**
- * Runs a bundle's top level (which defines the commands and loads what every command needs) and writes the code
- * compiled by then as its cache: the cache holds functions V8 compiled, and a function runs sooner from the cache
- * than compiled lazily.
+ * Runs a bundle's top level, then `exercise` with its exports, and writes the code compiled by then as its cache:
+ * the cache holds the functions V8 compiled, and a function runs sooner from the cache than compiled on first call.
  */
-function writeCodeCache(bundle) {
+async function writeCodeCache(bundle, exercise = async () => undefined) {
   const filename = resolve(bundle);
   useCodeCache();
-  Module.createRequire(filename)(filename);
+  await exercise(Module.createRequire(filename)(filename));
   writeFileSync(cachePathOf(filename), compiled.get(filename).createCachedData());
 }
 
