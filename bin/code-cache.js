@@ -3,7 +3,8 @@
 // bundle at build time, so a command starts without parsing and compiling the code it runs. Node 20 has no
 // compile cache of its own (module.enableCompileCache came in Node 22). A cache is written for the Node version
 // and architecture that built it; under any other, or when V8 refuses it (other V8 flags), the bundle is compiled
-// as without one.
+// as without one. Under --enable-source-maps, Node's own loader runs the bundles, since it alone maps stack traces
+// to src/ (vm.Script does not on Node 20): a slower start, with the traces that flag is for.
 const { readFileSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, resolve } = require('node:path');
@@ -36,6 +37,7 @@ function loadBundle(module, filename, cachedData) {
 
 /** From here on, require() of a bundle in dist/ uses its code cache. */
 function useCodeCache() {
+  if (process.sourceMapsEnabled) return;
   const loadJs = Module._extensions['.js'];
   Module._extensions['.cjs'] = (module, filename) => {
     if (dirname(filename) === distDir || dirname(filename) === resolve(distDir, 'vendor')) {
