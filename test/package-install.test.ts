@@ -43,5 +43,9 @@ describe('the npm package', () => {
     const dependencies = readdirSync(join(installed, 'node_modules'));
     for (const bundled of ['commander', 'kysely', 'pg', 'chalk', '@kubernetes']) expect(dependencies).not.toContain(bundled);
     expect(existsSync(join(installed, 'src'))).toBe(false);
+
+    // The source maps ship: under --enable-source-maps a stack trace names the src/ line.
+    const traced = spawnSync('shiplog', ['--verbose', '--db', join(dir, 'missing', 'shiplog.db'), 'history'], { cwd: dir, env: { ...env, NODE_OPTIONS: '--enable-source-maps' }, encoding: 'utf8' });
+    expect(traced.stderr).toMatch(/at .*src\/db\/sqlite\.ts:\d+:\d+/);
   });
 });
