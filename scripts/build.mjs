@@ -140,6 +140,9 @@ await Promise.all([
       loader: 'js',
     },
     outfile: 'dist/vendor/kubernetes-client.cjs',
+    // Kept with esbuild's comment naming each bundled module: test/kubernetes-loading.test.ts reads them to check
+    // which parts of the client a command loads.
+    minifyWhitespace: false,
   }),
 ]);
 writeFileSync('dist/version.cjs', `module.exports = ${JSON.stringify(version)};\n`);
