@@ -1,12 +1,22 @@
 #!/usr/bin/env node
-import { once } from 'node:events';
-import { main } from '../dist/cli.js';
+'use strict';
+// CommonJS (bin/package.json): Node's CommonJS loader starts faster than its ES-module loader.
+const args = process.argv.slice(2);
 
-const code = await main(process.argv.slice(2));
-// Output to a pipe is written asynchronously: exiting while a large answer (a --json plan of 10,000 records)
-// still sits in the buffer would cut it off. Wait for both streams to drain first.
-for (const stream of [process.stdout, process.stderr]) {
-  if (stream.writableNeedDrain) await once(stream, 'drain');
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // The commonest question answered from one constant, before the CLI and its packages load.
+  process.stdout.write(`${require('../dist/version.cjs')}\n`);
+} else {
+  require('./code-cache.js').useCodeCache();
+  const { once } = require('node:events');
+  const { main } = require('../dist/cli.cjs');
+  main(args).then(async (code) => {
+    // Output to a pipe is written asynchronously: exiting while a large answer (a --json plan of 10,000 records)
+    // still sits in the buffer would cut it off. Wait for both streams to drain first.
+    for (const stream of [process.stdout, process.stderr]) {
+      if (stream.writableNeedDrain) await once(stream, 'drain');
+    }
+    // Exit explicitly: a finished command must not linger on an idle keep-alive socket or timer.
+    process.exit(code);
+  });
 }
-// Exit explicitly: a finished command must not linger on an idle keep-alive socket or timer.
-process.exit(code);

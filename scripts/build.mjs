@@ -1,9 +1,18 @@
-// Bundles src/ into dist/ with esbuild. One bundle with code splitting: the CLI entry holds commander and
-// the light modules; each command, the store and each provider is a chunk loaded on first use. Native and
-// heavy packages stay external and load only in the commands that import them. The Kubernetes client is the
-// exception: as its own 967 ES modules it takes ~1.2 s of CPU and ~70 MB to load; bundled and tree-shaken into
-// the chunk only the Kubernetes provider loads, ~0.3 s and ~25 MB (track's 150 MB goal depends on it).
-import { readFileSync } from 'node:fs';
+// Bundles src/ into dist/ with esbuild, in the shape that starts fastest on Node 20 (issue 12):
+// - dist/cli.cjs: one CommonJS bundle of the CLI, every command and the store. Node's CommonJS loader costs far
+//   less than its ES-module loader, which resolved, linked and evaluated some twenty chunks before a query ran.
+//   Modules a command reaches by `await import()` are wrapped to run only when first imported, so a command
+//   still runs only its own code; with the code cache below, the rest is not even parsed.
+// - dist/vendor/*.cjs: the two heavy bundled libraries, each a file of its own that only the commands using it
+//   require: the Kubernetes client (as its own 967 ES modules ~1.2 s of CPU and ~70 MB; tree-shaken to what
+//   src/ imports, ~0.3 s and ~25 MB) and pg; and ora, which only a terminal showing progress needs.
+// - a V8 code cache beside each bundle, for the Node version that built it (bin/code-cache.js reads it).
+// - dist/version.cjs: the version alone, which `shiplog --version` prints before anything else loads.
+// Native and runtime packages (better-sqlite3, axios) stay external: package.json's dependencies.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 
 /**
@@ -19,6 +28,22 @@ const nodeOnlyPgStream = {
       loader: 'js',
       contents: "module.exports = { getStream: () => new (require('net').Socket)(), getSecureStream: (options) => require('tls').connect(options) };\n",
     }));
+  },
+};
+
+/**
+ * commander requires child_process when it loads, for executable subcommands, which shiplog has none of; with it
+ * come net, dgram and the stream family, some tenth of a bare node's start. This requires it on first use.
+ */
+const commanderChildProcessOnUse = {
+  name: 'commander-child-process-on-use',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) throw new Error(`${path} no longer requires child_process as ${eager}: review ${builder.initialOptions.outfile}'s plugin`);
+      return { loader: 'js', contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };") };
+    });
   },
 };
 
@@ -39,25 +64,112 @@ const envCiWithoutGit = {
   },
 };
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+/** The packages bundled into a vendor file of their own, by the name of that file. */
+const vendorFiles = { pg: 'pg', '@kubernetes/client-node': 'kubernetes-client', ora: 'ora' };
+const runtimePackages = ['better-sqlite3', 'pg-native', 'axios'];
 
-await build({
-  entryPoints: ['src/cli.ts'],
-  outdir: 'dist',
+/** In the CLI bundle, a vendor package is a require() of its file. */
+const vendorAsExternal = {
+  name: 'vendor-as-external',
+  setup(builder) {
+    const filter = new RegExp(`^(${Object.keys(vendorFiles).map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    builder.onResolve({ filter }, ({ path }) => ({ path: `./vendor/${vendorFiles[path]}.cjs`, external: true }));
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // For --enable-source-maps: stack traces name src/ lines. The sources themselves stay out (half the bytes).
   sourcemap: 'linked',
+  sourcesContent: false,
   logLevel: 'warning',
-  define: { SHIPLOG_VERSION: JSON.stringify(version) },
-  // pg is bundled too: as its own CommonJS files it costs ~110 ms of CPU to load on Node 20, bundled with the
-  // stream module below ~40 ms, in the PostgreSQL store's chunk only.
-  // ora (the single-deployment spinner) stays a package of its own: it loads only when a terminal shows progress,
-  // and the lazy-loading test can see from its node_modules path that a CI run never loads it.
-  external: ['better-sqlite3', 'pg-native', 'axios', 'ora'],
-  plugins: [nodeOnlyPgStream, envCiWithoutGit],
-  // Bundled CommonJS (commander) calls require() for Node built-ins; give the ESM bundle one.
-  banner: { js: "import { createRequire as __shiplogRequire } from 'node:module'; const require = __shiplogRequire(import.meta.url);" },
-});
+  // Half the bytes to read and scan at each start; names stay, so stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // A bundle runs as a vm.Script (bin/code-cache.js), where import() has no loader: packages left external
+  // (axios, better-sqlite3) are require()d, wrapped to resolve as import() would.
+  supported: { 'dynamic-import': false },
+};
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/**
+ * What src/ uses of an ES-module vendor package, so its vendor file holds that and what it needs, as
+ * tree-shaking did when it was bundled with the CLI. An ES-module build of src/ that leaves the package
+ * external names exactly the bindings the code still uses; a namespace import means all of it.
+ */
+async function usedExports(packageName) {
+  const result = await build({
+    entryPoints: ['src/cli.ts'],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: 'dist',
+    write: false,
+    logLevel: 'warning',
+    define: { SHIPLOG_VERSION: JSON.stringify(version) },
+    external: [...runtimePackages, ...Object.keys(vendorFiles)],
+  });
+  const names = new Set();
+  const quoted = JSON.stringify(packageName).replace(/[/.]/g, '\\$&');
+  for (const file of result.outputFiles) {
+    if (new RegExp(`import\\s*\\*\\s*as\\s+\\w+\\s+from\\s*${quoted}`).test(file.text)) return '*';
+    for (const [, list] of file.text.matchAll(new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*${quoted}`, 'g'))) {
+      for (const binding of list.split(',')) {
+        const name = binding.trim().split(/\s+as\s+/)[0];
+        if (name) names.add(name);
+      }
+    }
+  }
+  return [...names].sort();
+}
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist/vendor', { recursive: true });
+
+const kubernetesExports = await usedExports('@kubernetes/client-node');
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli.cjs',
+    define: { SHIPLOG_VERSION: JSON.stringify(version) },
+    external: runtimePackages,
+    plugins: [vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit],
+  }),
+  build({
+    ...common,
+    stdin: { contents: "module.exports = require('pg');\n", resolveDir: '.', sourcefile: 'vendor-pg.cjs' },
+    outfile: 'dist/vendor/pg.cjs',
+    external: ['pg-native'],
+    plugins: [nodeOnlyPgStream],
+  }),
+  build({
+    ...common,
+    stdin: {
+      contents: kubernetesExports === '*' ? "export * from '@kubernetes/client-node';\n" : `export { ${kubernetesExports.join(', ')} } from '@kubernetes/client-node';\n`,
+      resolveDir: '.',
+      sourcefile: 'vendor-kubernetes-client.mjs',
+      loader: 'js',
+    },
+    outfile: 'dist/vendor/kubernetes-client.cjs',
+    // Kept with esbuild's comment naming each bundled module: test/kubernetes-loading.test.ts reads them to check
+    // which parts of the client a command loads.
+    minifyWhitespace: false,
+  }),
+  // ora, the single-deployment spinner, is an ES module only: in a file of its own, required only when a terminal
+  // shows progress.
+  build({
+    ...common,
+    stdin: { contents: "export { default } from 'ora';\n", resolveDir: '.', sourcefile: 'vendor-ora.mjs', loader: 'js' },
+    outfile: 'dist/vendor/ora.cjs',
+  }),
+]);
+writeFileSync('dist/version.cjs', `module.exports = ${JSON.stringify(version)};\n`);
+// In a process of its own, whose environment has no CI variables: the cache is made by running commands.
+const cacheWriter = spawnSync(process.execPath, ['scripts/write-code-cache.mjs'], { stdio: 'inherit', env: { PATH: process.env.PATH ?? '', TMPDIR: tmpdir() } });
+if (cacheWriter.status !== 0) throw new Error('writing the code cache failed');

@@ -21,9 +21,11 @@ interface GlobalOptions extends IntegrationOptions {
 /**
  * The command-line surface (docs/commands.md) in one place: every command and option. Each action loads its
  * command module only when it runs, so `--version`, `--help` and the light commands never load what they
- * do not use.
+ * do not use. Only the command being run is defined (the whole tree is for help, completion, and the suggestions
+ * after a mistyped command): building some hundred options that will not be used costs a query command a tenth
+ * of its start.
  */
-function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeValue>, command: Command) => Promise<void>): Command {
+function buildProgram(argv: string[], run: (action: (ctx: CommandContext) => Promise<ExitCodeValue>, command: Command) => Promise<void>): Command {
   const program = withGlobalOptions(new Command('shiplog'))
     .description('Records every deployment, follows it to its real outcome, and rolls back to the last good one.')
     .version(SHIPLOG_VERSION, '-V, --version')
@@ -34,8 +36,10 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     // Set before the subcommands exist, which copy these settings: errors come back here as values.
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  const definitions = new Map<string, () => Command>();
+  const define = (name: string, definition: () => Command) => definitions.set(name, definition);
 
-  withIntegrationOptions(withGlobalOptions(program.command('deploy')), { github: true })
+  define('deploy', () => withIntegrationOptions(withGlobalOptions(program.command('deploy')), { github: true })
     .description('record a deployment and start it (a command after --, --k8s, --ncp-*, --status-url, or none)')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
@@ -68,17 +72,17 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .passThroughOptions()
     .action((argv: string[], options, command: Command) =>
       run(async (ctx) => (await import('./commands/deploy.js')).run(ctx, options, argv), command),
-    );
+    ));
 
-  withIntegrationOptions(withGlobalOptions(program.command('finish')))
+  define('finish', () => withIntegrationOptions(withGlobalOptions(program.command('finish')))
     .description('close a deployment by hand or from CI')
     .argument('<id>', 'deployment id or key')
     .addOption(new Option('--status <status>', 'how it ended').choices(['success', 'failed', 'cancelled']))
     .option('--message <text>', 'why')
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
-    .action((ref: string, options, command: Command) => run(async (ctx) => (await import('./commands/finish.js')).run(ctx, ref, options), command));
+    .action((ref: string, options, command: Command) => run(async (ctx) => (await import('./commands/finish.js')).run(ctx, ref, options), command)));
 
-  withGlobalOptions(program.command('history'))
+  define('history', () => withGlobalOptions(program.command('history'))
     .description('deployments, newest first')
     .option('--app <app>', 'only this application')
     .option('--env <env>', 'only this environment')
@@ -86,20 +90,20 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--since <duration|date>', 'only since then (7d, 1h30m, 2026-01-31)')
     .option('--limit <n>', 'at most this many (default 20)')
     .option('--all', 'every one, however many')
-    .action((options, command: Command) => run(async (ctx) => (await import('./commands/history.js')).run(ctx, options), command));
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/history.js')).run(ctx, options), command)));
 
-  withGlobalOptions(program.command('show'))
+  define('show', () => withGlobalOptions(program.command('show'))
     .description('one deployment with its events')
     .argument('<id>', 'deployment id or key')
-    .action((ref: string, _options, command: Command) => run(async (ctx) => (await import('./commands/show.js')).run(ctx, ref), command));
+    .action((ref: string, _options, command: Command) => run(async (ctx) => (await import('./commands/show.js')).run(ctx, ref), command)));
 
-  withGlobalOptions(program.command('status'))
+  define('status', () => withGlobalOptions(program.command('status'))
     .description('what runs where now')
     .option('--app <app>', 'only this application')
     .option('--env <env>', 'only this environment')
-    .action((options, command: Command) => run(async (ctx) => (await import('./commands/status.js')).run(ctx, options), command));
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/status.js')).run(ctx, options), command)));
 
-  withIntegrationOptions(withGlobalOptions(program.command('track')))
+  define('track', () => withIntegrationOptions(withGlobalOptions(program.command('track')))
     .description('follow Kubernetes-backed deployments until each rollout completes or fails')
     .argument('[id...]', 'deployment ids or keys')
     .option('--all', 'every running Kubernetes deployment')
@@ -112,9 +116,9 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster); each deployment uses the context it was recorded with')
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
     .option('--context <name>', 'kubeconfig context to use instead of the one each deployment was recorded with (it must reach the same API server)')
-    .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command));
+    .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/track.js')).run(ctx, refs, options), command)));
 
-  withIntegrationOptions(withGlobalOptions(program.command('poll')))
+  define('poll', () => withIntegrationOptions(withGlobalOptions(program.command('poll')))
     .description('follow NCP- or HTTP-backed deployments by polling their status until it is final')
     .argument('[id...]', 'deployment ids or keys')
     .option('--all', 'every running NCP or HTTP deployment')
@@ -126,9 +130,9 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--timeout <duration>', 'give up after this long; unresolved records become timeout (default 5m)')
     .option('--concurrency <n>', 'requests in flight at most (default 8)')
     .option('--dotenv <file>', 'write SHIPLOG_KEY, SHIPLOG_STATUS, … of the deployment to this dotenv file (default: $SHIPLOG_DOTENV)')
-    .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command));
+    .action((refs: string[], options, command: Command) => run(async (ctx) => (await import('./commands/poll.js')).run(ctx, refs, options), command)));
 
-  withIntegrationOptions(withGlobalOptions(program.command('rollback')), { github: true })
+  define('rollback', () => withIntegrationOptions(withGlobalOptions(program.command('rollback')), { github: true })
     .description('replace what runs now, even a failed deploy, with the newest success before it (or --to), as a new record')
     .option('--app <app>', 'application name (required)')
     .option('--env <env>', 'environment name (required)')
@@ -142,9 +146,9 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--context <name>', 'for a Kubernetes deployment: kubeconfig context to use instead of the recorded one (it must reach the same API server)')
     .argument('[command...]', 'for a command-provider deployment: the command that rolls back, after --')
     .passThroughOptions()
-    .action((argv: string[], options, command: Command) => run(async (ctx) => (await import('./commands/rollback.js')).run(ctx, options, argv), command));
+    .action((argv: string[], options, command: Command) => run(async (ctx) => (await import('./commands/rollback.js')).run(ctx, options, argv), command)));
 
-  withGlobalOptions(program.command('cleanup'))
+  define('cleanup', () => withGlobalOptions(program.command('cleanup'))
     .description('find duplicates, stale and old records; changes nothing without --apply')
     .option('--duplicates', 'records of one deployment written more than once')
     .option('--window <duration>', 'how close in time duplicates are (default 60s)')
@@ -156,71 +160,86 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<ExitCodeVal
     .option('--keep <n>', '…keeping at least the newest N of each app and environment')
     .option('--apply', 'carry out the plan')
     .option('--backup <path>', 'where to write the backup of a SQLite store before changing it')
-    .action((options, command: Command) => run(async (ctx) => (await import('./commands/cleanup.js')).run(ctx, options), command));
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/cleanup.js')).run(ctx, options), command)));
 
-  withGlobalOptions(program.command('doctor'))
+  define('doctor', () => withGlobalOptions(program.command('doctor'))
     .description('check the store, Kubernetes and NCP set-up; each line ok, warn or fail')
     .option('--fix', 'apply the safe fixes (migrations, WAL)')
     .option('--kubeconfig <file>', 'kubeconfig file to check')
     .option('--context <name>', 'kubeconfig context to check')
     .option('--ncp-endpoint <url>', 'NCP SourceDeploy endpoint to check')
-    .action((options, command: Command) => run(async (ctx) => (await import('./commands/doctor.js')).run(ctx, options), command));
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/doctor.js')).run(ctx, options), command)));
 
-  withGlobalOptions(program.command('diff'))
+  define('diff', () => withGlobalOptions(program.command('diff'))
     .description('what changed between two deployments')
     .argument('<from>', 'deployment id or key')
     .argument('<to>', 'deployment id or key')
-    .action((from: string, to: string, _options, command: Command) => run(async (ctx) => (await import('./commands/diff.js')).run(ctx, from, to), command));
+    .action((from: string, to: string, _options, command: Command) => run(async (ctx) => (await import('./commands/diff.js')).run(ctx, from, to), command)));
 
-  withGlobalOptions(program.command('stats'))
+  define('stats', () => withGlobalOptions(program.command('stats'))
     .description("DORA's four keys from the history")
     .option('--app <app>', 'only this application')
     .option('--env <env>', 'only this environment')
     .option('--since <duration|date>', 'only since then (default 30d)')
     .option('--format <format>', 'text (default) or openmetrics (for Prometheus: a textfile collector, a Pushgateway)')
-    .action((options, command: Command) => run(async (ctx) => (await import('./commands/stats.js')).run(ctx, options), command));
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/stats.js')).run(ctx, options), command)));
 
-  withGlobalOptions(program.command('report'))
+  define('report', () => withGlobalOptions(program.command('report'))
     .description('one self-contained HTML page: what runs where, a timeline, DORA keys and their trend')
     .requiredOption('--html <file>', 'where to write the page')
     .option('--app <app>', 'only this application')
     .option('--env <env>', 'only this environment')
     .option('--since <duration|date>', 'only since then (default 30d)')
-    .action((options, command: Command) => run(async (ctx) => (await import('./commands/report.js')).run(ctx, options), command));
+    .action((options, command: Command) => run(async (ctx) => (await import('./commands/report.js')).run(ctx, options), command)));
 
-  withGlobalOptions(program.command('import'))
+  define('import', () => withGlobalOptions(program.command('import'))
     .description('bring an existing history (klepaas or sbkube) into the store; reads the source only')
     .addOption(new Option('--from <kind>', 'the tool that wrote the source').choices(['klepaas', 'sbkube']).makeOptionMandatory())
     .argument('<file>', 'the source file')
     .option('--app <app>', 'application name for records that lack one')
     .option('--env <env>', 'environment name for records that lack one')
-    .action((file: string, options, command: Command) => run(async (ctx) => (await import('./commands/import.js')).run(ctx, file, options), command));
+    .action((file: string, options, command: Command) => run(async (ctx) => (await import('./commands/import.js')).run(ctx, file, options), command)));
 
-  withGlobalOptions(program.command('config'))
+  define('config', () => withGlobalOptions(program.command('config'))
     .description('the settings a command run here starts from (flags, environment, .shiplog.json, built-in) and where each came from')
     .option('--env <env>', "the environment whose section of the file applies (default: the file's env)")
-    .action((_options, command: Command) => run(async (ctx) => (await import('./commands/config.js')).run(ctx, command), command));
+    .action((_options, command: Command) => run(async (ctx) => (await import('./commands/config.js')).run(ctx, command), command)));
 
-  program
+  define('completion', () => program
     .command('completion')
     .description('print a shell completion script (bash, zsh or fish); see docs/commands.md to install it')
     .addArgument(new Argument('<shell>', 'the shell').choices(completionShells))
     .action((shell: CompletionShell, _options, command: Command) =>
-      run(async (ctx) => (await import('./commands/completion.js')).run(ctx, shell, () => buildProgram(run)), command),
-    );
+      run(async (ctx) => (await import('./commands/completion.js')).run(ctx, shell, () => buildProgram([], run)), command),
+    ));
 
   // What the completion scripts ask while the user presses Tab: names from the store, read-only and silent.
-  withGlobalOptions(program.command('__complete', { hidden: true }))
+  define('__complete', () => withGlobalOptions(program.command('__complete', { hidden: true }))
     .addArgument(new Argument('<kind>').choices(completionValueKinds))
-    .action((kind: CompletionValueKind, _options, command: Command) => run(async (ctx) => (await import('./commands/complete.js')).run(ctx, kind), command));
+    .action((kind: CompletionValueKind, _options, command: Command) => run(async (ctx) => (await import('./commands/complete.js')).run(ctx, kind), command)));
 
+  const named = definitions.get(commandNamed(argv) ?? '');
+  if (named) named();
+  else for (const definition of definitions.values()) definition();
+
+  // Always there, after the others in the list: `help X` (which defines them all) shows one command's help.
   program
     .command('help')
     .description('show the help of shiplog or of one command')
     .argument('[command]', 'the command')
     .action((name: string | undefined) => showHelp(program, name));
-
   return program;
+}
+
+/** The command an argument list runs: its first word that is neither a global option nor the value of --db. */
+function commandNamed(argv: string[]): string | undefined {
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--') return undefined;
+    if (arg === '--db') index += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }
 
 /**
@@ -269,7 +288,7 @@ function outputFor(options: GlobalOptions, env: NodeJS.ProcessEnv): Output {
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let out = outputFor({ json: argv.includes('--json'), verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') }, env);
-  const program = buildProgram(async (action, command) => {
+  const program = buildProgram(argv, async (action, command) => {
     const fileDefaults = (await import('./config/file-defaults.js')).applyFileDefaults(command, env);
     const options = command.optsWithGlobals<GlobalOptions>();
     out = outputFor(options, env);

@@ -1,7 +1,7 @@
 // One of several processes hammering one store: CYCLES times `deploy` then `finish`, each through the built
 // CLI's main() in this process (a fresh store connection per command, as separate CLI runs would have).
 // Prints {"ok":N,"errors":[...]} as its last line.
-import { main } from '../../dist/cli.js';
+import { main } from '../../dist/cli.cjs';
 
 const [db, app, cycles] = process.argv.slice(2);
 const errors = [];
