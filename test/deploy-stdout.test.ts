@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv, quickPolling } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { binPath, cliEnv, runCli, runCliJson, type CliResult, type DeploymentJson } from './support/cli.js';
 import { storeWithCluster } from './support/kubernetes.js';
 import { describeEachStore } from './support/stores.js';
+import { serveDuringSuite } from './support/serve-during.js';
 
 const keyLine = /^key=dep_[0-9A-Z]{26}$/m;
 
@@ -13,14 +14,7 @@ describeEachStore('the stdout of deploy and rollback, captured by a shell script
   const t = storeWithCluster(kind);
   const ncp = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
   const statusUrl = new HttpStatusFake();
-  beforeAll(async () => {
-    await ncp.start();
-    await statusUrl.start();
-  });
-  afterAll(async () => {
-    await ncp.close();
-    await statusUrl.close();
-  });
+  serveDuringSuite(ncp, statusUrl);
 
   /** Runs a bash script in which `shiplog` is the built CLI on this test's store, as a CI step would. */
   function script(lines: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { IntegrationReceiver, type Received } from '../fixtures/integration-receiver.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+import { serveDuringSuite } from './support/serve-during.js';
 
 const token = 'ghs_t0kenForGithubMirrorTests';
 
@@ -25,14 +26,7 @@ describeEachStore('--github on %s', (kind) => {
   const statusPage = new HttpStatusFake();
   let store: TestStore;
   let env: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    await github.start();
-    await statusPage.start();
-  });
-  afterAll(async () => {
-    await github.close();
-    await statusPage.close();
-  });
+  serveDuringSuite(github, statusPage);
   beforeEach(async () => {
     store = await createTestStore(kind);
     github.reset();

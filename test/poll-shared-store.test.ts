@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments, type SeededDeployment } from '../fixtures/ncp-seed.js';
@@ -6,6 +6,7 @@ import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { execSql, snapshot, type StoreSnapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+import { serveDuringSuite } from './support/serve-during.js';
 
 const token = 'billing-token-5c1a';
 
@@ -13,14 +14,7 @@ describeEachStore('poll --all on a store several apps share, on %s', (kind) => {
   const ncp = new NcpSourceDeployFake({ accessKey: fakeAccessKey, secretKey: fakeSecretKey });
   const statusUrl = new HttpStatusFake({ requireHeaders: { authorization: `Bearer ${token}` } });
   let store: TestStore;
-  beforeAll(async () => {
-    await ncp.start();
-    await statusUrl.start();
-  });
-  afterAll(async () => {
-    await ncp.close();
-    await statusUrl.close();
-  });
+  serveDuringSuite(ncp, statusUrl);
   beforeEach(async () => {
     store = await createTestStore(kind);
   });

@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+import { serveDuringSuite } from './support/serve-during.js';
 
 /** Every secret of this test carries this mark, so one search finds any of them anywhere. */
 const mark = 'ShIpLoG-SeCrEt-5f1c';
@@ -19,14 +20,7 @@ describeEachStore('secrets on %s', (kind) => {
   const ncp = new NcpSourceDeployFake({ accessKey, secretKey });
   const http = new HttpStatusFake({ requireHeaders: { authorization: `Bearer ${token}` } });
   let store: TestStore;
-  beforeAll(async () => {
-    await ncp.start();
-    await http.start();
-  });
-  afterAll(async () => {
-    await ncp.close();
-    await http.close();
-  });
+  serveDuringSuite(ncp, http);
   beforeEach(async () => {
     store = await createTestStore(kind);
   });

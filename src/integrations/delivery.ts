@@ -1,5 +1,6 @@
-import { formatDuration, parseTimeLimit } from '../duration.js';
+import { parseTimeLimit } from '../duration.js';
 import { jittered, parseRetryAfter } from '../polling/backoff.js';
+import { transportReason } from '../transport-reason.js';
 
 declare const SHIPLOG_VERSION: string;
 
@@ -105,23 +106,4 @@ function refusal(body: string): string {
   }
   const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return line ? ` (${line.length > 120 ? `${line.slice(0, 119)}…` : line})` : '';
-}
-
-function transportReason(code: string | undefined, timeoutMs: number): string {
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'connection reset';
-    case 'ECONNABORTED':
-    case 'ETIMEDOUT':
-    case 'ERR_CANCELED':
-      return `no answer within ${formatDuration(timeoutMs)}`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name not resolved';
-    default:
-      return code ? `request failed (${code})` : 'request failed';
-  }
 }

@@ -1,3 +1,4 @@
+import { transportReason } from '../transport-reason.js';
 import type { HttpAnswer } from './answer-verdict.js';
 import { TransientFailure } from './request-failure.js';
 
@@ -55,30 +56,9 @@ export async function sendRequest(spec: RequestSpec): Promise<HttpAnswer> {
   } catch (error) {
     if (spec.signal?.aborted) throw spec.signal.reason;
     if (timedOut) throw new TransientFailure(`gave no answer within ${spec.timeoutMs}ms`);
-    throw new TransientFailure(transportReason(axios.isAxiosError(error) ? error.code : undefined));
+    throw new TransientFailure(transportReason(axios.isAxiosError(error) ? error.code : undefined, spec.timeoutMs));
   } finally {
     clearTimeout(timer);
     spec.signal?.removeEventListener('abort', stop);
-  }
-}
-
-function transportReason(code: string | undefined): string {
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'connection reset';
-    case 'ECONNABORTED':
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name not resolved';
-    case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
-    case 'ERR_BAD_RESPONSE':
-      return 'answer too large or malformed';
-    default:
-      return code ? `request failed (${code})` : 'request failed';
   }
 }
