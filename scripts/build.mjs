@@ -165,7 +165,8 @@ await Promise.all([
   // shows progress.
   build({
     ...common,
-    stdin: { contents: "export { default } from 'ora';\n", resolveDir: '.', sourcefile: 'vendor-ora.mjs', loader: 'js' },
+    // Its default export is the module itself, which is what the CLI bundle's import of it takes as the default.
+    stdin: { contents: "module.exports = require('ora').default;\n", resolveDir: '.', sourcefile: 'vendor-ora.cjs' },
     outfile: 'dist/vendor/ora.cjs',
   }),
 ]);

@@ -2,6 +2,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
 import { completionShells, completionValueKinds, type CompletionShell, type CompletionValueKind } from './completion/kinds.js';
 import { commandLineError, isAboutCommandLine, withHelpPointer } from './command-line-errors.js';
+import { findConfigFile } from './config/config-file.js';
 import { ExitCode, ShiplogError, type ExitCodeValue } from './errors.js';
 import { statuses } from './lifecycle.js';
 import type { IntegrationOptions } from './integrations/settings.js';
@@ -288,7 +289,9 @@ function outputFor(options: GlobalOptions, env: NodeJS.ProcessEnv): Output {
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let out = outputFor({ json: argv.includes('--json'), verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') }, env);
-  const program = buildProgram(argv, async (action, command) => {
+  // A .shiplog.json is checked against every command's options, and `config` reports them all: both want the whole tree.
+  const wholeTree = commandNamed(argv) === 'config' || findConfigFile(process.cwd(), env) !== undefined;
+  const program = buildProgram(wholeTree ? [] : argv, async (action, command) => {
     const fileDefaults = (await import('./config/file-defaults.js')).applyFileDefaults(command, env);
     const options = command.optsWithGlobals<GlobalOptions>();
     out = outputFor(options, env);

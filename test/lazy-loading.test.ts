@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,12 +75,16 @@ describe('a command loads only what it uses', () => {
     expect(loaded(waitingDeploy('spinner-terminal.db'), true).packages).toContain('ora');
   });
 
-  it('recording a deployment reads the CI details from the environment and starts no process (env-ci runs no git)', () => {
+  it('recording a deployment reads the CI details from the environment and runs no git (env-ci would, outside CI)', () => {
+    const fakeBin = join(dir, 'fake-bin');
+    const ran = join(dir, 'git-ran');
+    mkdirSync(fakeBin, { recursive: true });
+    writeFileSync(join(fakeBin, 'git'), `#!/bin/sh\necho "$@" >> '${ran}'\n`, { mode: 0o755 });
     for (const args of [['deploy', '--app', 'web', '--env', 'ci'], ['rollback', '--app', 'web', '--env', 'ci', '--dry-run']]) {
-      const { packages, builtins } = loaded(['--db', join(dir, 'ci.db'), ...args]);
-      expect(packages, args[0]).not.toContain('execa');
-      expect(builtins, args[0]).not.toContain('node:child_process');
+      const run = spawnSync(process.execPath, [binPath, '--db', join(dir, 'ci.db'), ...args], { env: cliEnv({ PATH: `${fakeBin}:${process.env.PATH ?? ''}` }), encoding: 'utf8' });
+      expect(run.status, run.stderr).not.toBeNull();
     }
+    expect(existsSync(ran) ? readFileSync(ran, 'utf8') : '').toBe('');
   });
 
   it('history on PostgreSQL loads the PostgreSQL client from its vendor file', () => {

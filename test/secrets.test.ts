@@ -103,7 +103,7 @@ describeEachStore('secrets on %s', (kind) => {
       DB_PASSWORD: `${mark}-password`,
       DATABASE_URL: `postgres://deployer:${mark}-pg@db.internal:5432/app`,
     };
-    // The command prints to stderr, so shiplog's stdout holds only what shiplog itself prints.
+    // The command prints to stderr, as does shiplog the outcome line of a deploy without --wait (its stdout is the key).
     const script = `for (const name of ${JSON.stringify(Object.keys(secrets))}) console.error(name + '=' + process.env[name]); process.exit(3)`;
     const command = [process.execPath, '-e', script];
     const deploy = (app: string, ...more: string[]) => ['--db', store.spec, ...more, 'deploy', '--app', app, '--env', 'prod', '--', ...command];
@@ -115,7 +115,8 @@ describeEachStore('secrets on %s', (kind) => {
     expect(json.code, json.stderr).toBe(1);
     // The command's own live output is its business: it reaches the terminal as the command wrote it.
     expect(human.stderr).toContain(`MY_API_TOKEN=${mark}-api-token`);
-    expect(human.stdout).toContain('MY_API_TOKEN=[redacted]');
+    expect(human.stdout).toMatch(/^dep_\w+\n$/);
+    expect(human.stderr).toContain('MY_API_TOKEN=[redacted]');
     const record = JSON.parse(json.stdout) as { key: string; error: string };
     expect(record.error.split('\n')).toEqual(['command exited 3', ...Object.keys(secrets).map((name) => `${name}=${name === 'DATABASE_URL' ? 'postgres://deployer:[redacted]@db.internal:5432/app' : '[redacted]'}`)]);
     const reads = [
