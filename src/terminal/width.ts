@@ -1,14 +1,30 @@
-import stringWidth from 'string-width';
+import type stringWidth from 'string-width';
 
 /** Colour codes shiplog itself writes; they take no room on the screen. */
 const colourCodes = /\x1b\[[0-9;]*m/g;
 
 /** The columns `text` takes on a terminal: wide (CJK) characters count two, combining marks and colour codes none. */
 export function displayWidth(text: string): number {
-  return stringWidth(text.replace(colourCodes, ''));
+  const plain = text.replace(colourCodes, '');
+  return printableAscii.test(plain) ? plain.length : unicodeWidth(plain);
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** One column a character: most of what shiplog prints (keys, times, statuses, versions). */
+const printableAscii = /^[\x20-\x7e]*$/;
+
+let measureUnicode: typeof stringWidth | undefined;
+
+/**
+ * string-width, loaded on the first text that needs it: setting it up (its Unicode tables and an Intl.Segmenter)
+ * costs some 20 ms, a tenth of a query command's start, which printable ASCII does without. `require` keeps the
+ * load where it is called (the bundle is CommonJS).
+ */
+function unicodeWidth(text: string): number {
+  measureUnicode ??= (require('string-width') as { default: typeof stringWidth }).default;
+  return measureUnicode(text);
+}
+
+let graphemeSegmenter: Intl.Segmenter | undefined;
 
 /** `text` cut at its end to at most `width` columns, with `…` where it was cut; never splits a character. */
 export function cutEnd(text: string, width: number): string {
@@ -35,7 +51,8 @@ export function fitLine(head: string, tail: string, width: number, end = ''): st
 function leading(text: string, width: number): string {
   let kept = '';
   let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
+  graphemeSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  for (const { segment } of graphemeSegmenter.segment(text)) {
     const size = displayWidth(segment);
     if (used + size > width) break;
     kept += segment;
