@@ -9,7 +9,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 } else {
   require('./code-cache.js').useCodeCache();
   const { once } = require('node:events');
-  const { main } = require('../dist/cli.cjs');
+  const { bundleFor } = require('../dist/bundle-choice.cjs');
+  // A query command loads the smaller bundle that holds the query commands; anything else, the whole CLI.
+  const { main } = require(`../dist/${bundleFor(args)}.cjs`);
   main(args).then(async (code) => {
     // Output to a pipe is written asynchronously: exiting while a large answer (a --json plan of 10,000 records)
     // still sits in the buffer would cut it off. Wait for both streams to drain first.

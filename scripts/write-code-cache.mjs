@@ -5,38 +5,45 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCodeCache } from '../bin/code-cache.js';
 
-/**
- * What the CLI bundle's code cache is made from: the query commands, each run once on a scratch SQLite store with
- * two deployments, so the code they run is compiled in the cache rather than on each start.
- */
-async function runQueryCommands({ main }) {
-  const dir = mkdtempSync(join(tmpdir(), 'shiplog-build-'));
-  const db = ['--db', join(dir, 'shiplog.db')];
-  const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write];
-  let printed = '';
-  const run = async (args) => {
-    printed = '';
-    if ((await main([...db, ...args], {})) !== 0) throw new Error(`shiplog ${args.join(' ')} failed while building the code cache`);
+/** What a bundle's cache is made from: commands run once on a scratch SQLite store, their output swallowed. */
+function commandRunner(main, db) {
+  return async (args) => {
+    let printed = '';
+    const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write];
+    process.stdout.write = (chunk) => ((printed += chunk), true);
+    process.stderr.write = () => true;
+    try {
+      if ((await main(['--db', db, ...args], {})) !== 0) throw new Error(`shiplog ${args.join(' ')} failed while building the code cache`);
+    } finally {
+      [process.stdout.write, process.stderr.write] = [stdoutWrite, stderrWrite];
+    }
     return printed;
   };
-  process.stdout.write = (chunk) => ((printed += chunk), true);
-  process.stderr.write = () => true;
-  try {
-    const keys = [];
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'shiplog-build-'));
+const db = join(dir, 'shiplog.db');
+const keys = [];
+try {
+  // The whole CLI: two deployments recorded and finished, which the query commands then read.
+  await writeCodeCache('dist/cli.cjs', async ({ main }) => {
+    const run = commandRunner(main, db);
     for (const version of ['1.0.0', '1.0.1']) {
       const { key } = JSON.parse(await run(['--json', 'deploy', '--app', 'web', '--env', 'prod', '--version', version]));
       await run(['finish', key, '--status', 'success']);
       keys.push(key);
     }
+  });
+  // The query bundle: each query command, in text and in JSON, so the code they run is compiled in the cache
+  // rather than on each start.
+  await writeCodeCache('dist/query.cjs', async ({ main }) => {
+    const run = commandRunner(main, db);
     for (const args of [['history', '--limit', '20'], ['history', '--app', 'web', '--env', 'prod'], ['status'], ['show', keys[0]], ['diff', ...keys]]) {
       await run(args);
       await run(['--json', ...args]);
     }
-  } finally {
-    [process.stdout.write, process.stderr.write] = [stdoutWrite, stderrWrite];
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-
-await writeCodeCache('dist/cli.cjs', runQueryCommands);
 for (const bundle of ['dist/vendor/pg.cjs', 'dist/vendor/kubernetes-client.cjs']) await writeCodeCache(bundle);

@@ -64,7 +64,7 @@ function isRunning(pid: number): boolean {
  * the next backup of the store.
  */
 export async function backupSqlite(source: string, destination: string): Promise<void> {
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const { openSqliteDatabase } = await import('./db/sqlite-library.js');
   const partial = partialBackupPath(destination);
   try {
     removeAbandonedPartials(source, destination);
@@ -72,9 +72,9 @@ export async function backupSqlite(source: string, destination: string): Promise
   } catch (error) {
     throw new EnvironmentError(`could not create the backup ${destination} (${(error as Error).message}); nothing was changed`, 'backup_failed', { cause: error });
   }
-  let reader: InstanceType<typeof BetterSqlite3> | undefined;
+  let reader: ReturnType<typeof openSqliteDatabase> | undefined;
   try {
-    reader = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+    reader = openSqliteDatabase(source, { readonly: true, fileMustExist: true });
     await reader.backup(partial);
     flushToDisk(partial);
     linkSync(partial, destination);

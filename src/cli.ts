@@ -1,4 +1,5 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { commandNamed } from './bundle-choice.js';
 import type { CommandContext } from './commands/context.js';
 import { completionShells, completionValueKinds, type CompletionShell, type CompletionValueKind } from './completion/kinds.js';
 import { commandLineError, isAboutCommandLine, withHelpPointer } from './command-line-errors.js';
@@ -230,17 +231,6 @@ function buildProgram(argv: string[], run: (action: (ctx: CommandContext) => Pro
     .argument('[command]', 'the command')
     .action((name: string | undefined) => showHelp(program, name));
   return program;
-}
-
-/** The command an argument list runs: its first word that is neither a global option nor the value of --db. */
-function commandNamed(argv: string[]): string | undefined {
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index]!;
-    if (arg === '--') return undefined;
-    if (arg === '--db') index += 1;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
 }
 
 /**

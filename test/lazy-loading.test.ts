@@ -47,15 +47,21 @@ describe('a command loads only what it uses', () => {
     expect([...packages]).toEqual([]);
   });
 
-  it('history on SQLite loads the SQLite driver and no provider, PostgreSQL client or child_process', () => {
-    const { packages, builtins } = loaded(['--db', join(dir, 'a.db'), 'history']);
+  it('history on SQLite loads the query bundle and the SQLite driver, and no provider, PostgreSQL client or child_process', () => {
+    const db = join(dir, 'a.db');
+    expect(spawnSync(process.execPath, [binPath, '--db', db, 'deploy', '--app', 'web', '--env', 'dev'], { env: cliEnv() }).status).toBe(0);
+    const { packages, builtins, distFiles } = loaded(['--db', db, 'history']);
+    expect(distFiles).toContain('query.cjs');
+    expect(distFiles).not.toContain('cli.cjs');
     expect(packages).toContain('better-sqlite3');
     for (const name of heavy) expect(packages).not.toContain(name);
     expect(builtins).not.toContain('node:child_process');
   });
 
-  it('a command deploy loads no provider client', () => {
-    const { packages } = loaded(['--db', join(dir, 'b.db'), 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', '0']);
+  it('a command deploy loads the whole CLI and no provider client', () => {
+    const { packages, distFiles } = loaded(['--db', join(dir, 'b.db'), 'deploy', '--app', 'web', '--env', 'dev', '--', process.execPath, '-e', '0']);
+    expect(distFiles).toContain('cli.cjs');
+    expect(distFiles).not.toContain('query.cjs');
     for (const name of heavy) expect(packages).not.toContain(name);
   });
 

@@ -1,9 +1,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
 import { EnvironmentError } from '../errors.js';
 import { schemaIsCurrent } from './migrations.js';
+import { openSqliteDatabase } from './sqlite-library.js';
 import type { Database } from './schema.js';
 import { Store, type StoreAccess, type StoreDialect } from './store.js';
 import { StoreMissingError } from './store-spec.js';
@@ -90,7 +91,7 @@ export async function openSqliteStore(path: string, access: StoreAccess, explici
 
 /** An empty store in memory, with the current schema: what reading the default store answers before it exists. */
 export async function openEmptyStore(path: string): Promise<Store> {
-  const store = storeOn(new BetterSqlite3(':memory:'), path);
+  const store = storeOn(openSqliteDatabase(':memory:'), path);
   await store.migrate();
   return store;
 }
@@ -100,7 +101,7 @@ function openWritable(path: string): BetterSqlite3.Database {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Create the file ourselves so it is born 0600; SQLite gives its -wal and -shm files the same mode.
     closeSync(openSync(path, 'a', 0o600));
-    return new BetterSqlite3(path, { timeout: busyTimeoutMs });
+    return openSqliteDatabase(path, { timeout: busyTimeoutMs });
   } catch (error) {
     throw describeSqliteFailure(error, path) ?? error;
   }
@@ -114,7 +115,7 @@ function openWritable(path: string): BetterSqlite3.Database {
 function openReadOnly(path: string): BetterSqlite3.Database {
   let database: BetterSqlite3.Database | undefined;
   try {
-    database = new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    database = openSqliteDatabase(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     database.pragma('schema_version');
     return database;
   } catch (error) {
@@ -126,7 +127,7 @@ function openReadOnly(path: string): BetterSqlite3.Database {
     const copy = readFileSync(path);
     const walFormat = 2;
     if (copy[18] === walFormat && copy[19] === walFormat) copy.fill(1, 18, 20);
-    return new BetterSqlite3(copy, { readonly: true });
+    return openSqliteDatabase(copy, { readonly: true });
   } catch (error) {
     throw describeSqliteFailure(error, path) ?? error;
   }

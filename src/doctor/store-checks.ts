@@ -127,8 +127,8 @@ async function checkJournalMode(store: Store, path: string, fix: boolean): Promi
   const mode = await store.read(async (tx) => String((await sql<{ journal_mode: string }>`pragma journal_mode`.execute(tx)).rows[0]?.journal_mode));
   if (mode === 'wal') return ok('journal mode', 'WAL');
   if (fix) {
-    const { default: BetterSqlite3 } = await import('better-sqlite3');
-    const connection = new BetterSqlite3(path);
+    const { openSqliteDatabase } = await import('../db/sqlite-library.js');
+    const connection = openSqliteDatabase(path);
     try {
       const now = String(connection.pragma('journal_mode = WAL', { simple: true }));
       if (now === 'wal') return ok('journal mode', `WAL (was ${mode})`, true);

@@ -1,4 +1,5 @@
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { openSqliteDatabase } from '../db/sqlite-library.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -13,7 +14,7 @@ export class SourceFile {
     readonly tool: string,
   ) {
     try {
-      this.db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+      this.db = openSqliteDatabase(path, { readonly: true, fileMustExist: true });
       this.db.prepare('select count(*) from sqlite_master').get();
     } catch (error) {
       throw new UsageError(`cannot read ${path} as a ${tool} SQLite file (${(error as Error).message})`, 'unreadable_source');

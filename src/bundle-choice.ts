@@ -1,0 +1,34 @@
+/**
+ * Which of the two CLI bundles runs a command line (scripts/build.mjs builds both; bin/shiplog.js asks this file,
+ * built on its own, before it loads either). The query commands are what a user waits on most often, and what
+ * completion runs at each Tab press: their bundle holds them, the store and the command line, and not the
+ * providers, follower, import, report or doctor code, whose bytes every start would otherwise read and compile.
+ */
+
+/** The query commands, each with the module in src/commands/ that runs it. */
+export const queryCommandModules: Readonly<Record<string, string>> = {
+  history: 'history',
+  show: 'show',
+  status: 'status',
+  diff: 'diff',
+  stats: 'stats',
+  __complete: 'complete',
+};
+
+export type BundleName = 'query' | 'cli';
+
+/** The command an argument list runs: its first word that is neither a global option nor the value of --db. */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--') return undefined;
+    if (arg === '--db') index += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** The query bundle for a query command; the whole CLI for anything else (other commands, `help`, no command, a typo). */
+export function bundleFor(argv: readonly string[]): BundleName {
+  return Object.hasOwn(queryCommandModules, commandNamed(argv) ?? '') ? 'query' : 'cli';
+}
