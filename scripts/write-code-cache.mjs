@@ -12,15 +12,13 @@ import { writeCodeCache } from '../bin/code-cache.js';
 async function runQueryCommands({ main }) {
   const dir = mkdtempSync(join(tmpdir(), 'shiplog-build-'));
   const db = ['--db', join(dir, 'shiplog.db')];
-  const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write];
   let printed = '';
+  const streams = { stdout: { write: (text) => ((printed += text), true) }, stderr: { write: () => true } };
   const run = async (args) => {
     printed = '';
-    if ((await main([...db, ...args], {})) !== 0) throw new Error(`shiplog ${args.join(' ')} failed while building the code cache`);
+    if ((await main([...db, ...args], {}, streams)) !== 0) throw new Error(`shiplog ${args.join(' ')} failed while building the code cache`);
     return printed;
   };
-  process.stdout.write = (chunk) => ((printed += chunk), true);
-  process.stderr.write = () => true;
   try {
     const keys = [];
     for (const version of ['1.0.0', '1.0.1']) {
@@ -33,7 +31,6 @@ async function runQueryCommands({ main }) {
       await run(['--json', ...args]);
     }
   } finally {
-    [process.stdout.write, process.stderr.write] = [stdoutWrite, stderrWrite];
     rmSync(dir, { recursive: true, force: true });
   }
 }
