@@ -68,6 +68,25 @@ const envCiWithoutGit = {
   },
 };
 
+/**
+ * chalk's module top level runs its own colour detection (its vendored supports-color), which asks tty.isatty and
+ * os: loading tty loads net and Node's stream family, some 5 ms of every start even with stdout a pipe. shiplog
+ * never uses that answer: every Chalk it makes is given its level (src/terminal/colour.ts decides colour). This
+ * gives chalk a supports-color that detects nothing, so its default instances are colourless.
+ */
+const chalkWithoutColourDetection = {
+  name: 'chalk-without-colour-detection',
+  setup(builder) {
+    builder.onResolve({ filter: /^#supports-color$/ }, (args) =>
+      /[\\/]node_modules[\\/]chalk[\\/]/.test(args.importer) ? { path: 'supports-color', namespace: 'no-colour-detection' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'no-colour-detection' }, () => ({
+      loader: 'js',
+      contents: 'export default { stdout: false, stderr: false };\n',
+    }));
+  },
+};
+
 /** The packages bundled into a vendor file of their own, by the name of that file. */
 const vendorFiles = { pg: 'pg', '@kubernetes/client-node': 'kubernetes-client', ora: 'ora' };
 // `bindings` is how better-sqlite3 finds its addon when not told where it is; shiplog always tells it (src/db/sqlite-library.ts).
@@ -166,8 +185,12 @@ const cliBundle = {
   external: runtimePackages,
 };
 await Promise.all([
-  build({ ...cliBundle, outfile: 'dist/cli.cjs', plugins: [vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit] }),
-  build({ ...cliBundle, outfile: 'dist/query.cjs', plugins: [onlyCommands(Object.values(queryCommandModules)), vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit] }),
+  build({ ...cliBundle, outfile: 'dist/cli.cjs', plugins: [vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit, chalkWithoutColourDetection] }),
+  build({
+    ...cliBundle,
+    outfile: 'dist/query.cjs',
+    plugins: [onlyCommands(Object.values(queryCommandModules)), vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit, chalkWithoutColourDetection],
+  }),
   build({
     ...common,
     stdin: { contents: "module.exports = require('pg');\n", resolveDir: '.', sourcefile: 'vendor-pg.cjs' },

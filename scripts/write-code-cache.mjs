@@ -5,18 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCodeCache } from '../bin/code-cache.js';
 
-/** What a bundle's cache is made from: commands run once on a scratch SQLite store, their output swallowed. */
+/** What a bundle's cache is made from: commands run once on a scratch SQLite store, their output captured. */
 function commandRunner(main, db) {
   return async (args) => {
     let printed = '';
-    const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write];
-    process.stdout.write = (chunk) => ((printed += chunk), true);
-    process.stderr.write = () => true;
-    try {
-      if ((await main(['--db', db, ...args], {})) !== 0) throw new Error(`shiplog ${args.join(' ')} failed while building the code cache`);
-    } finally {
-      [process.stdout.write, process.stderr.write] = [stdoutWrite, stderrWrite];
-    }
+    const streams = { stdout: { write: (text) => ((printed += text), true) }, stderr: { write: () => true } };
+    if ((await main(['--db', db, ...args], {}, streams)) !== 0) throw new Error(`shiplog ${args.join(' ')} failed while building the code cache`);
     return printed;
   };
 }

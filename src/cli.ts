@@ -10,8 +10,17 @@ import type { IntegrationOptions } from './integrations/settings.js';
 import { Output } from './output.js';
 import { colourSetting } from './terminal/colour.js';
 import { printable } from './terminal/printable.js';
+import { standardStream, type StandardStream } from './terminal/standard-stream.js';
+
+export { standardStreamsDrained } from './terminal/standard-stream.js';
 
 declare const SHIPLOG_VERSION: string;
+
+/** Where a run writes: the process's stdout and stderr, or what an in-process caller (the code-cache build) reads. */
+export interface StandardStreams {
+  stdout: StandardStream;
+  stderr: StandardStream;
+}
 
 interface GlobalOptions extends IntegrationOptions {
   db?: string;
@@ -27,7 +36,11 @@ interface GlobalOptions extends IntegrationOptions {
  * after a mistyped command): building some hundred options that will not be used costs a query command a tenth
  * of its start.
  */
-function buildProgram(argv: string[], run: (action: (ctx: CommandContext) => Promise<ExitCodeValue>, command: Command) => Promise<void>): Command {
+function buildProgram(
+  argv: string[],
+  stdout: StandardStream,
+  run: (action: (ctx: CommandContext) => Promise<ExitCodeValue>, command: Command) => Promise<void>,
+): Command {
   const program = withGlobalOptions(new Command('shiplog'))
     .description('Records every deployment, follows it to its real outcome, and rolls back to the last good one.')
     .version(SHIPLOG_VERSION, '-V, --version')
@@ -35,9 +48,10 @@ function buildProgram(argv: string[], run: (action: (ctx: CommandContext) => Pro
     .showSuggestionAfterError(true)
     // shiplog's own `help`, which refuses a name that is no command (commander's shows the list and exits 1).
     .helpCommand(false)
-    // Set before the subcommands exist, which copy these settings: errors come back here as values.
+    // Set before the subcommands exist, which copy these settings: errors come back here as values, and help is
+    // written as answers are (standard-stream.ts), so the exit waits for all of it.
     .exitOverride()
-    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
   const definitions = new Map<string, () => Command>();
   const define = (name: string, definition: () => Command) => definitions.set(name, definition);
 
@@ -212,7 +226,7 @@ function buildProgram(argv: string[], run: (action: (ctx: CommandContext) => Pro
     .description('print a shell completion script (bash, zsh or fish); see docs/commands.md to install it')
     .addArgument(new Argument('<shell>', 'the shell').choices(completionShells))
     .action((shell: CompletionShell, _options, command: Command) =>
-      run(async (ctx) => (await import('./commands/completion.js')).run(ctx, shell, () => buildProgram([], run)), command),
+      run(async (ctx) => (await import('./commands/completion.js')).run(ctx, shell, () => buildProgram([], stdout, run)), command),
     ));
 
   // What the completion scripts ask while the user presses Tab: names from the store, read-only and silent.
@@ -271,20 +285,24 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function outputFor(options: GlobalOptions, env: NodeJS.ProcessEnv): Output {
-  return new Output({ json: options.json === true, colour: colourSetting(options.color !== false, env), verbose: options.verbose === true }, env);
+function outputFor(options: GlobalOptions, env: NodeJS.ProcessEnv, streams: StandardStreams): Output {
+  return new Output({ json: options.json === true, colour: colourSetting(options.color !== false, env), verbose: options.verbose === true }, env, streams.stdout, streams.stderr);
 }
 
 /** Runs shiplog with the given arguments and resolves with the exit code; never throws. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  streams: StandardStreams = { stdout: standardStream(1), stderr: standardStream(2) },
+): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  let out = outputFor({ json: argv.includes('--json'), verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') }, env);
+  let out = outputFor({ json: argv.includes('--json'), verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') }, env, streams);
   // A .shiplog.json is checked against every command's options, and `config` reports them all: both want the whole tree.
   const wholeTree = commandNamed(argv) === 'config' || findConfigFile(process.cwd(), env) !== undefined;
-  const program = buildProgram(wholeTree ? [] : argv, async (action, command) => {
+  const program = buildProgram(wholeTree ? [] : argv, streams.stdout, async (action, command) => {
     const fileDefaults = (await import('./config/file-defaults.js')).applyFileDefaults(command, env);
     const options = command.optsWithGlobals<GlobalOptions>();
-    out = outputFor(options, env);
+    out = outputFor(options, env, streams);
     const { notify, grafana, grafanaToken, github } = options;
     exitCode = await fileDefaults.blame(() => action({ db: options.db ?? (env.SHIPLOG_DB || undefined), out, integrations: { notify, grafana, grafanaToken, github } }));
   });
@@ -312,13 +330,13 @@ function reportError(out: Output, error: unknown, commandName: string | undefine
   const line = failure.message.replace(/\s*\n[\s\S]*$/, '');
   const message = isAboutCommandLine(error, failure.code) ? withHelpPointer(line, failure.code, commandName) : line;
   if (out.json) {
-    process.stderr.write(`${JSON.stringify({ error: { code: failure.code, message } })}\n`);
+    out.stderr.write(`${JSON.stringify({ error: { code: failure.code, message } })}\n`);
   } else {
-    process.stderr.write(`shiplog: ${printable(message)}${failure.code === 'internal' && !out.verbose ? ' (run with --verbose for the stack)' : ''}\n`);
+    out.stderr.write(`shiplog: ${printable(message)}${failure.code === 'internal' && !out.verbose ? ' (run with --verbose for the stack)' : ''}\n`);
   }
   if (out.verbose) {
     for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-      process.stderr.write(`${(cause as Error).stack ?? String(cause)}\n`);
+      out.stderr.write(`${(cause as Error).stack ?? String(cause)}\n`);
     }
   }
   return failure.exitCode;

@@ -3,6 +3,7 @@ import type { Status } from './lifecycle.js';
 import type { ProgressDisplay } from './progress.js';
 import { colourLevel, liveProgress, type ColourSetting } from './terminal/colour.js';
 import { printable } from './terminal/printable.js';
+import { standardStream, type StandardStream } from './terminal/standard-stream.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -34,8 +35,8 @@ export class Output {
   constructor(
     options: OutputOptions,
     env: NodeJS.ProcessEnv = process.env,
-    private readonly stdout: { write(text: string): boolean; isTTY?: boolean; columns?: number } = process.stdout,
-    private readonly stderr: { write(text: string): boolean; isTTY?: boolean } = process.stderr,
+    readonly stdout: StandardStream = standardStream(1),
+    readonly stderr: StandardStream = standardStream(2),
   ) {
     this.json = options.json;
     this.verbose = options.verbose;

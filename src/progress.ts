@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import { printable } from './terminal/printable.js';
+import { standardStream } from './terminal/standard-stream.js';
 import { fitLine } from './terminal/width.js';
 
 /** Where progress goes: stderr, or a stand-in with the same few members. */
@@ -54,7 +55,7 @@ export class ProgressBoard implements ProgressDisplay {
 
   constructor(
     private readonly options: { interactive: boolean; verbose: boolean },
-    private readonly stream: ProgressStream = process.stderr,
+    private readonly stream: ProgressStream = standardStream(2),
   ) {}
 
   add(id: number, label: string, state: string, since: number): void {

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binPath, cliEnv } from './support/cli.js';
+import { insertHistory } from './support/history-rows.js';
 
 const tracer = fileURLToPath(new URL('./support/trace-imports.mjs', import.meta.url));
+const builtinsPreload = fileURLToPath(new URL('./support/builtins-loaded.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'shiplog-lazy-'));
 
 /** The packages bundled into dist/vendor/ files of their own (scripts/build.mjs), by file name. */
@@ -91,6 +93,25 @@ describe('a command loads only what it uses', () => {
       expect(run.status, run.stderr).not.toBeNull();
     }
     expect(existsSync(ran) ? readFileSync(ran, 'utf8') : '').toBe('');
+  });
+
+  it('history and an error, with stdout and stderr piped, build no Node stream: no net, tty or stream module loads', async () => {
+    const db = join(dir, 'piped.db');
+    await insertHistory(db, Array.from({ length: 21 }, (_, i) => ({ status: 'success' as const, createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)) })));
+    for (const [args, exitCode, stderr] of [
+      [['history'], 0, /^20 of 21 shown/],
+      [['--json', 'history', '--limit', '2'], 0, /^2 of 21 shown/],
+      [['show', 'dep_NOPE'], 2, /^shiplog: no deployment dep_NOPE/],
+    ] as const) {
+      const builtinsFile = join(dir, `builtins-${Math.random().toString(36).slice(2)}`);
+      const run = spawnSync(process.execPath, ['--require', builtinsPreload, binPath, '--db', db, ...args], { env: cliEnv({ SHIPLOG_BUILTINS_FILE: builtinsFile }), encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(exitCode);
+      expect(run.stderr).toMatch(stderr);
+      const builtins = readFileSync(builtinsFile, 'utf8').split('\n');
+      expect(builtins, args.join(' ')).toContain('fs');
+      // internal/streams/writable is the Writable under every Node stream (a bare node loads only internal/streams/utils).
+      expect(builtins.filter((name) => ['net', 'tty', 'stream', 'internal/streams/writable'].includes(name)), args.join(' ')).toEqual([]);
+    }
   });
 
   it('history on PostgreSQL loads the PostgreSQL client from its vendor file', () => {

@@ -14,7 +14,7 @@ const answerWithinMs = 2_000;
  */
 export async function run(ctx: CommandContext, kind: CompletionValueKind): Promise<ExitCodeValue> {
   const values = await Promise.race([readValues(ctx.db, kind).catch(() => []), sleep(answerWithinMs, [], { ref: false })]);
-  if (values.length > 0) process.stdout.write(`${values.join('\n')}\n`);
+  if (values.length > 0) ctx.out.stdout.write(`${values.join('\n')}\n`);
   return ExitCode.ok;
 }
 

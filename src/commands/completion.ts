@@ -11,9 +11,9 @@ import type { CommandContext } from './context.js';
  * `shiplog completion bash|zsh|fish`: prints the script. It is generated from the whole command tree, built
  * afresh by `fullProgram`, whatever part of it the running command defined.
  */
-export async function run(_ctx: CommandContext, shell: CompletionShell, fullProgram: () => Command): Promise<ExitCodeValue> {
+export async function run(ctx: CommandContext, shell: CompletionShell, fullProgram: () => Command): Promise<ExitCodeValue> {
   const tree = completionTree(fullProgram());
   const script = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell](tree);
-  process.stdout.write(script);
+  ctx.out.stdout.write(script);
   return ExitCode.ok;
 }

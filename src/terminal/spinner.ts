@@ -2,6 +2,7 @@ import ora, { type Ora } from 'ora';
 import { formatDuration } from '../duration.js';
 import type { ProgressDisplay, ProgressStream } from '../progress.js';
 import { printable } from './printable.js';
+import { nodeStandardStream } from './standard-stream.js';
 import { fitLine } from './width.js';
 
 /** Columns kept free on the spinner line for the elapsed time (`59m 59s`) ora appends. */
@@ -23,7 +24,7 @@ export class Spinner implements ProgressDisplay {
 
   constructor(
     colour: boolean,
-    private readonly stream: ProgressStream & NodeJS.WritableStream = process.stderr,
+    private readonly stream: ProgressStream & NodeJS.WritableStream = nodeStandardStream(2),
   ) {
     this.spinner = ora({
       stream,

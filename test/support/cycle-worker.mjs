@@ -9,14 +9,9 @@ let ok = 0;
 
 async function capture(args) {
   const chunks = [];
-  const write = process.stdout.write;
-  process.stdout.write = (chunk) => (chunks.push(String(chunk)), true);
-  try {
-    const code = await main(args, process.env);
-    return { code, out: chunks.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
+  const stdout = { write: (text) => (chunks.push(text), true) };
+  const code = await main(args, process.env, { stdout, stderr: process.stderr });
+  return { code, out: chunks.join('') };
 }
 
 for (let i = 0; i < Number(cycles); i += 1) {

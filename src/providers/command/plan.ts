@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { interruptedBy } from '../../interrupt.js';
 import type { Status } from '../../lifecycle.js';
+import { nodeStandardStream } from '../../terminal/standard-stream.js';
 import type { DeployPlan } from '../provider.js';
 import { commandOutcome, endedLikeGroupSignal } from './outcome.js';
 import { requireExecutable, runCommand, type RunningCommand } from './run-command.js';
@@ -22,7 +23,7 @@ export function commandPlan(argv: readonly string[], timeoutMs: number | undefin
     initialStatus: 'pending',
     source: 'command',
     async start() {
-      running = runCommand(argv, { stdout: process.stderr, stderr: process.stderr, timeoutMs });
+      running = runCommand(argv, { stdout: nodeStandardStream(2), stderr: nodeStandardStream(2), timeoutMs });
       return {};
     },
     async follow(tracker, deployment, { signal }): Promise<Status> {

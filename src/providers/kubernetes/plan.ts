@@ -1,5 +1,6 @@
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import { UsageError } from '../../errors.js';
+import { nodeStandardStream } from '../../terminal/standard-stream.js';
 import { commandOutcome } from '../command/outcome.js';
 import { requireExecutable, runCommand } from '../command/run-command.js';
 import { FailedAfterApplying, type DeployPlan } from '../provider.js';
@@ -84,7 +85,7 @@ function names(containers: readonly V1Container[]): string {
  * output, like `deploy -- COMMAND`.
  */
 async function runDeployCommand(argv: readonly string[], timeoutMs: number | undefined): Promise<void> {
-  const exit = await runCommand(argv, { stdout: process.stderr, stderr: process.stderr, timeoutMs }).exited;
+  const exit = await runCommand(argv, { stdout: nodeStandardStream(2), stderr: nodeStandardStream(2), timeoutMs }).exited;
   const outcome = commandOutcome(exit);
   if (outcome.to !== 'success') throw new FailedAfterApplying(outcome.error ?? outcome.detail ?? 'the command failed');
 }
