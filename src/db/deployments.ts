@@ -173,25 +173,32 @@ export async function listEnvironmentStates(q: Queryable, filter: { app?: string
 
 /**
  * The last success of each app and environment. A GROUP BY reads every success (88,000 index entries at
- * 100,000 records); this walks the (app, env, created_at) index from one pair to the next and probes each
- * pair's newest success: a few hundred index lookups, however long the history, and one statement.
+ * 100,000 records); this walks the partial index of successes (app, env, id) from one pair to the next: a few
+ * hundred index lookups, however long the history, and one statement. Only pairs with a success are walked, so
+ * no lookup is spent on a pair that never succeeded.
+ *
+ * Each step of `pairs` finds the next environment and, in the same step, the last success of the pair it
+ * steps from (`last_success_before`): every probe runs once per pair, which PostgreSQL would otherwise
+ * repeat for each use of a per-pair subquery.
  */
 async function lastSuccesses(q: Queryable, filter: { app?: string; env?: string }): Promise<Deployment[]> {
+  const andApp = filter.app === undefined ? sql`` : sql`and app = ${filter.app}`;
+  const andEnv = filter.env === undefined ? sql`` : sql`and env = ${filter.env}`;
   const { rows } = await sql<Selectable<DeploymentsTable>>`
     with recursive apps(app) as (
-      select min(app) from deployments
+      select min(app) from deployments where status = 'success' ${andApp}
       union all
-      select (select min(app) from deployments where app > apps.app) from apps where app is not null
-    ), pairs(app, env) as (
-      select app, (select min(env) from deployments d where d.app = apps.app) from apps where app is not null
+      select (select min(app) from deployments where status = 'success' and app > apps.app ${andApp}) from apps where app is not null
+    ), pairs(app, env, last_success_before) as (
+      select app, (select min(env) from deployments where status = 'success' and app = apps.app ${andEnv}), cast(null as integer)
+      from apps where app is not null
       union all
-      select app, (select min(env) from deployments d where d.app = pairs.app and d.env > pairs.env) from pairs where env is not null
+      select
+        app,
+        (select min(env) from deployments where status = 'success' and app = pairs.app and env > pairs.env ${andEnv}),
+        (select max(id) from deployments where status = 'success' and app = pairs.app and env = pairs.env)
+      from pairs where env is not null
     )
-    select * from deployments where id in (
-      select (select max(id) from deployments d where d.app = pairs.app and d.env = pairs.env and d.status = 'success')
-      from pairs
-      where env is not null
-        ${filter.app === undefined ? sql`` : sql`and app = ${filter.app}`}
-        ${filter.env === undefined ? sql`` : sql`and env = ${filter.env}`})`.execute(q);
+    select * from deployments where id in (select last_success_before from pairs)`.execute(q);
   return rows.map(toDeployment);
 }
