@@ -87,16 +87,19 @@ export interface HistoryFilter {
   limit: number | undefined;
 }
 
-/** Newest first, with how many match in all: `total` is counted only when `limit` cut the list. */
+/**
+ * Newest first, with how many match in all (every match when `limit` is undefined). The count rides in the
+ * page's own statement: one snapshot, and on PostgreSQL one round trip and one plan instead of two.
+ */
 export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<{ deployments: Deployment[]; total: number }> {
-  const query = historyQuery(q, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
-  const rows = await (filter.limit === undefined ? query : query.limit(filter.limit + 1)).execute();
-  const deployments = rows.slice(0, filter.limit).map(toDeployment);
-  if (rows.length === deployments.length) return { deployments, total: deployments.length };
-  const { count } = await historyQuery(q, filter)
-    .select((eb) => eb.fn.countAll<string | number>().as('count'))
-    .executeTakeFirstOrThrow();
-  return { deployments, total: Number(count) };
+  const newestFirst = historyQuery(q, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
+  if (filter.limit === undefined) {
+    const deployments = (await newestFirst.execute()).map(toDeployment);
+    return { deployments, total: deployments.length };
+  }
+  const matching = historyQuery(q, filter).select((eb) => eb.fn.countAll<string | number>().as('count'));
+  const rows = await newestFirst.select(matching.as('total')).limit(filter.limit).execute();
+  return { deployments: rows.map(toDeployment), total: Number(rows[0]?.total ?? 0) };
 }
 
 function historyQuery(q: Queryable, filter: HistoryFilter) {
