@@ -153,21 +153,14 @@ export interface EnvironmentState {
 
 /** What runs where: for each app and environment, its last success and what is still open. */
 export async function listEnvironmentStates(q: Queryable, filter: { app?: string; env?: string }): Promise<EnvironmentState[]> {
-  let open = q.selectFrom('deployments').selectAll().where('status', 'in', unsettledIndexTerm);
-  if (filter.app !== undefined) open = open.where('app', '=', filter.app);
-  if (filter.env !== undefined) open = open.where('env', '=', filter.env);
-  const current = await lastSuccesses(q, filter);
   const states = new Map<string, EnvironmentState>();
-  const stateOf = (d: Deployment) => {
+  for (const d of await environmentRecords(q, filter)) {
     const name = `${d.app}\u0000${d.env}`;
     let state = states.get(name);
     if (!state) states.set(name, (state = { app: d.app, env: d.env, current: null, open: [] }));
-    return state;
-  };
-  for (const d of current) stateOf(d).current = d;
-  for (const row of await open.orderBy('id').execute()) {
-    const d = toDeployment(row);
-    stateOf(d).open.push(d);
+    // Every success among them is its pair's last; every other record is open.
+    if (d.status === 'success') state.current = d;
+    else state.open.push(d);
   }
   // Code-point order, not localeCompare: its first call loads ICU's collator, ~15 ms of a status run.
   const byCodePoint = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
@@ -175,16 +168,16 @@ export async function listEnvironmentStates(q: Queryable, filter: { app?: string
 }
 
 /**
- * The last success of each app and environment. A GROUP BY reads every success (88,000 index entries at
- * 100,000 records); this walks the partial index of successes (app, env, id) from one pair to the next: a few
- * hundred index lookups, however long the history, and one statement. Only pairs with a success are walked, so
- * no lookup is spent on a pair that never succeeded.
+ * The last success of each app and environment, and the open records, in id order: one statement, so one round
+ * trip on PostgreSQL. A GROUP BY would read every success (88,000 index entries at 100,000 records); this walks
+ * the partial index of successes (app, env, id) from one pair to the next: a few hundred index lookups, however
+ * long the history, and no lookup spent on a pair that never succeeded.
  *
  * Each step of `pairs` finds the next environment and, in the same step, the last success of the pair it
  * steps from (`last_success_before`): every probe runs once per pair, which PostgreSQL would otherwise
  * repeat for each use of a per-pair subquery.
  */
-async function lastSuccesses(q: Queryable, filter: { app?: string; env?: string }): Promise<Deployment[]> {
+async function environmentRecords(q: Queryable, filter: { app?: string; env?: string }): Promise<Deployment[]> {
   const andApp = filter.app === undefined ? sql`` : sql`and app = ${filter.app}`;
   const andEnv = filter.env === undefined ? sql`` : sql`and env = ${filter.env}`;
   const { rows } = await sql<Selectable<DeploymentsTable>>`
@@ -202,6 +195,9 @@ async function lastSuccesses(q: Queryable, filter: { app?: string; env?: string 
         (select max(id) from deployments where status = 'success' and app = pairs.app and env = pairs.env)
       from pairs where env is not null
     )
-    select * from deployments where id in (select last_success_before from pairs)`.execute(q);
+    select * from deployments where id in (select last_success_before from pairs)
+    union all
+    select * from deployments where status in (${sql.join(unsettledIndexTerm)}) ${andApp} ${andEnv}
+    order by id`.execute(q);
   return rows.map(toDeployment);
 }
