@@ -36,6 +36,41 @@ const nodeOnlyPgStream = {
 };
 
 /**
+ * pg requires node:crypto (and with it Web Crypto) when it loads, ~9 ms at every start, for what only password
+ * authentication uses (md5 hashes, SCRAM's keys and random nonce); and dns for a lookup only some connections make.
+ * A connection with trust or peer authentication needs neither: each loads on the first call that uses it. The
+ * members pg calls are listed: a pg that calls another one fails the build here instead of at someone's login.
+ */
+const pgCryptoAndDnsOnUse = {
+  name: 'pg-crypto-and-dns-on-use',
+  setup(builder) {
+    const used = { nodeCrypto: ['createHash'], webCrypto: ['getRandomValues'], subtleCrypto: ['digest', 'importKey', 'sign', 'deriveBits'], dns: ['lookup'] };
+    const onUse = (module, names) => `{ ${names.map((name) => `${name}: (...args) => ${module}.${name}(...args)`).join(', ')} }`;
+    const eagerLines = {
+      'crypto/utils.js': {
+        "const nodeCrypto = require('crypto')": `const nodeCrypto = ${onUse("require('crypto')", used.nodeCrypto)}`,
+        'const webCrypto = nodeCrypto.webcrypto || globalThis.crypto': `const webCrypto = ${onUse("require('crypto').webcrypto", used.webCrypto)}`,
+        'const subtleCrypto = webCrypto.subtle': `const subtleCrypto = ${onUse("require('crypto').webcrypto.subtle", used.subtleCrypto)}`,
+      },
+      'connection-parameters.js': { "const dns = require('dns')": `const dns = ${onUse("require('dns')", used.dns)}` },
+    };
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/](crypto[\\/]utils|connection-parameters)\.js$/ }, async ({ path }) => {
+      const review = `review ${builder.initialOptions.outfile}'s plugin ${pgCryptoAndDnsOnUse.name}`;
+      let source = await readFile(path, 'utf8');
+      const file = path.replace(/\\/g, '/').replace(/^.*\/pg\/lib\//, '');
+      for (const [line, lazy] of Object.entries(eagerLines[file])) {
+        if (!source.includes(line)) throw new Error(`${path} no longer has ${line}: ${review}`);
+        source = source.replace(line, lazy);
+      }
+      for (const [, object, member] of source.matchAll(/\b(nodeCrypto|webCrypto|subtleCrypto|dns)\.(\w+)/g)) {
+        if (!used[object].includes(member)) throw new Error(`${path} uses ${object}.${member}, which is not loaded on use: ${review}`);
+      }
+      return { loader: 'js', contents: source };
+    });
+  },
+};
+
+/**
  * commander requires child_process when it loads, for executable subcommands, which shiplog has none of; with it
  * come net, dgram and the stream family, some tenth of a bare node's start. This requires it on first use.
  */
@@ -196,7 +231,7 @@ await Promise.all([
     stdin: { contents: "module.exports = require('pg');\n", resolveDir: '.', sourcefile: 'vendor-pg.cjs' },
     outfile: 'dist/vendor/pg.cjs',
     external: ['pg-native'],
-    plugins: [nodeOnlyPgStream],
+    plugins: [nodeOnlyPgStream, pgCryptoAndDnsOnUse],
   }),
   build({
     ...common,

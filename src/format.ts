@@ -31,15 +31,17 @@ const narrowestCut = 8;
  * free-text column is cut with `…` until the table fits.
  */
 export function table(header: string[], rows: Cell[][], fit: TableFit = { width: undefined, cuttable: [] }): string {
-  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? { text: printable(cell), cut: true } : { text: cell.painted, cut: false })));
-  const widths = header.map((title, column) => Math.max(displayWidth(title), ...cells.map((row) => displayWidth(row[column]?.text ?? ''))));
+  // Each cell is measured once: a status table has some 1,750 cells, and measuring is most of laying them out.
+  const measured = (text: string, cut: boolean) => ({ text, cut, width: displayWidth(text) });
+  const titles = header.map((title) => measured(title, false));
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? measured(printable(cell), true) : measured(cell.painted, false))));
+  const widths = titles.map((title, column) => Math.max(title.width, ...cells.map((row) => row[column]?.width ?? 0)));
   if (fit.width !== undefined) narrow(widths, header, fit.width, fit.cuttable);
-  const line = (texts: string[]) =>
-    texts.map((text, column) => (column === texts.length - 1 ? text : text + ' '.repeat(Math.max(0, widths[column]! - displayWidth(text))))).join('  ').trimEnd();
-  return [
-    line(header),
-    ...cells.map((row) => line(row.map(({ text, cut }, column) => (cut && fit.cuttable.includes(column) ? cutEnd(text, widths[column]!) : text)))),
-  ].join('\n');
+  const fitted = (cell: { text: string; cut: boolean; width: number }, column: number) =>
+    cell.cut && cell.width > widths[column]! && fit.cuttable.includes(column) ? measured(cutEnd(cell.text, widths[column]!), true) : cell;
+  const line = (row: { text: string; width: number }[]) =>
+    row.map(({ text, width }, column) => (column === row.length - 1 ? text : text + ' '.repeat(Math.max(0, widths[column]! - width)))).join('  ').trimEnd();
+  return [line(titles), ...cells.map((row) => line(row.map(fitted)))].join('\n');
 }
 
 /** Narrows the widest cuttable column, then the next, until the row fits in `width` or none can give more. */

@@ -52,6 +52,8 @@ describeEachStore('finish, history, show and status on %s', (kind) => {
     expect(web.json.map((d) => d.version)).toEqual(['1.0.1', '1.0.0']);
     const failed = await cliJson<DeploymentJson[]>(['history', '--status', 'failed']);
     expect(failed.json.map((d) => d.version)).toEqual(['1.0.1']);
+    const running = await cliJson<DeploymentJson[]>(['history', '--status', 'running']);
+    expect(running.json.map((d) => d.version)).toEqual(['1.0.2']);
     const limited = await cliJson<DeploymentJson[]>(['history', '--limit', '2']);
     expect(limited.json).toHaveLength(2);
   });

@@ -1,16 +1,14 @@
 import type stringWidth from 'string-width';
+import { printableAscii } from './printable.js';
 
 /** Colour codes shiplog itself writes; they take no room on the screen. */
 const colourCodes = /\x1b\[[0-9;]*m/g;
 
 /** The columns `text` takes on a terminal: wide (CJK) characters count two, combining marks and colour codes none. */
 export function displayWidth(text: string): number {
-  const plain = text.replace(colourCodes, '');
+  const plain = text.includes('\x1b') ? text.replace(colourCodes, '') : text;
   return printableAscii.test(plain) ? plain.length : unicodeWidth(plain);
 }
-
-/** One column a character: most of what shiplog prints (keys, times, statuses, versions). */
-const printableAscii = /^[\x20-\x7e]*$/;
 
 let measureUnicode: typeof stringWidth | undefined;
 

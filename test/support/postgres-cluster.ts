@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +16,18 @@ export interface PostgresCluster {
   stop(): void;
 }
 
+/** Whether this machine has the PostgreSQL binaries a throwaway cluster needs. */
+export function canStartPostgresCluster(): boolean {
+  return existsSync(join(binDir, 'initdb'));
+}
+
 /**
  * Starts a throwaway PostgreSQL cluster (initdb into a temp dir, fsync off, loopback only) for one test run.
- * As root it runs the server as the `postgres` user, which needs a directory it can reach.
+ * As root it runs the server as the `postgres` user, which needs a directory it can reach. Every connection is
+ * trusted, except as `hba` lines (pg_hba.conf's, matched before the rest) say: a password method for some user.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
-  if (!existsSync(join(binDir, 'initdb'))) throw new Error(`no PostgreSQL binaries in ${binDir}`);
+export async function startPostgresCluster(hba: readonly string[] = []): Promise<PostgresCluster> {
+  if (!canStartPostgresCluster()) throw new Error(`no PostgreSQL binaries in ${binDir}`);
   const dir = mkdtempSync(join(tmpdir(), 'shiplog-pg-'));
   chmodSync(dir, 0o755);
   const asRoot = process.getuid?.() === 0;
@@ -34,6 +40,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const data = join(dir, 'data');
   const port = await freePort();
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-N', '-E', 'UTF8']);
+  const hbaFile = join(data, 'pg_hba.conf');
+  writeFileSync(hbaFile, [...hba, readFileSync(hbaFile, 'utf8')].join('\n'));
   const start = () =>
     run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start']);
   start();
