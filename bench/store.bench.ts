@@ -16,7 +16,7 @@ import { median, percentile, timePaired, type SampleCounts } from './support/tim
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
 
 const shape = { apps: 50, envs: ['dev', 'staging', 'qa', 'canary', 'prod'], deployments: 100_000, spanDays: 365 } as const;
-const counts: SampleCounts = { warmups: 2, runs: 15 };
+const counts: SampleCounts = { warmups: 2, runs: 21 };
 const baseline: NodeArgs = ['-e', '0'];
 /** Issue 12's goals, as multiples of a bare `node -e 0`. */
 const versionGoal = 1.15;

@@ -31,7 +31,7 @@ export function median(values: readonly number[]): number {
   return percentile(values, 0.5);
 }
 
-/** Nearest-rank percentile (p in 0..1); with 15 samples p90 is the 14th fastest. */
+/** Nearest-rank percentile (p in 0..1); with 21 samples p90 is the 19th fastest. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
