@@ -4,8 +4,15 @@
 const args = process.argv.slice(2);
 
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  // The commonest question answered from one constant, before the CLI and its packages load.
-  process.stdout.write(`${require('../dist/version.cjs')}\n`);
+  // The commonest question answered from one constant, before the CLI and its packages load. Written to the file
+  // descriptor itself: for a pipe, process.stdout would first load net and Node's stream family (~7 ms); a full
+  // non-blocking pipe (EAGAIN) or a closed one leaves it to the stream, as any other output.
+  const line = `${require('../dist/version.cjs')}\n`;
+  try {
+    require('node:fs').writeSync(1, line);
+  } catch {
+    process.stdout.write(line);
+  }
 } else {
   require('./code-cache.js').useCodeCache();
   const { bundleFor } = require('../dist/bundle-choice.cjs');

@@ -114,6 +114,15 @@ describe('a command loads only what it uses', () => {
     }
   });
 
+  it('--version written to a pipe builds no Node stream either', () => {
+    const builtinsFile = join(dir, 'builtins-version');
+    const run = spawnSync(process.execPath, ['--require', builtinsPreload, binPath, '--version'], { env: cliEnv({ SHIPLOG_BUILTINS_FILE: builtinsFile }), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const builtins = readFileSync(builtinsFile, 'utf8').split('\n');
+    expect(builtins.filter((name) => ['net', 'tty', 'stream', 'internal/streams/writable'].includes(name))).toEqual([]);
+  });
+
   it('history on PostgreSQL loads the PostgreSQL client from its vendor file', () => {
     const { packages } = loaded(['--db', 'postgres://nobody@127.0.0.1:1/none', 'history']);
     expect(packages).toContain('pg');
