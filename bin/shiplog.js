@@ -15,9 +15,19 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   }
 } else {
   require('./code-cache.js').useCodeCache();
-  const { bundleFor } = require('../dist/bundle-choice.cjs');
+  const { bundleFor, postgresStoreNamed } = require('../dist/bundle-choice.cjs');
+  run(bundleFor(args), postgresStoreNamed(args, process.env));
+}
+
+async function run(bundle, postgresStore) {
+  if (postgresStore !== undefined) {
+    // The server starts a backend for the connection while the bundle below is read and compiled. One turn of the
+    // event loop first, in which the socket connects and pg sends its startup message.
+    require('../dist/postgres-pool.cjs').connectEarly(postgresStore);
+    await new Promise(setImmediate);
+  }
   // A query command loads the smaller bundle that holds the query commands; anything else, the whole CLI.
-  const { main, standardStreamsDrained } = require(`../dist/${bundleFor(args)}.cjs`);
+  const { main, standardStreamsDrained } = require(`../dist/${bundle}.cjs`);
   main(args).then(async (code) => {
     // What went through Node's stdout or stderr stream may still sit in its buffer: exiting then would cut off a
     // large answer (a --json plan of 10,000 records). Wait for it first.

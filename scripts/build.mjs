@@ -11,6 +11,8 @@
 //   src/ imports, ~0.3 s and ~25 MB) and pg; and ora, which only a terminal showing progress needs.
 // - a V8 code cache beside each bundle, for the Node version that built it (bin/code-cache.js reads it).
 // - dist/version.cjs: the version alone, which `shiplog --version` prints before anything else loads.
+// - dist/postgres-pool.cjs: the PostgreSQL connection pool, one for the process, which bin/shiplog.js starts
+//   connecting before it loads a CLI bundle.
 // better-sqlite3's JavaScript is bundled; its compiled addon and axios stay in node_modules: package.json's dependencies.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,6 +129,17 @@ const vendorFiles = { pg: 'pg', '@kubernetes/client-node': 'kubernetes-client', 
 // `bindings` is how better-sqlite3 finds its addon when not told where it is; shiplog always tells it (src/db/sqlite-library.ts).
 const runtimePackages = ['bindings', 'pg-native', 'axios'];
 
+/**
+ * src/db/postgres-pool.ts is a file of its own, dist/postgres-pool.cjs, which bin/shiplog.js loads first to
+ * connect early: in the CLI bundles it is a require() of that file, so the process has one of it.
+ */
+const postgresPoolAsExternal = {
+  name: 'postgres-pool-as-external',
+  setup(builder) {
+    builder.onResolve({ filter: /(^|\/)postgres-pool\.js$/ }, () => ({ path: './postgres-pool.cjs', external: true }));
+  },
+};
+
 /** In the CLI bundle, a vendor package is a require() of its file. */
 const vendorAsExternal = {
   name: 'vendor-as-external',
@@ -212,6 +225,7 @@ mkdirSync('dist/vendor', { recursive: true });
 
 const kubernetesExports = await usedExports('@kubernetes/client-node');
 await build({ ...common, sourcemap: false, entryPoints: ['src/bundle-choice.ts'], outfile: 'dist/bundle-choice.cjs' });
+await build({ ...common, entryPoints: ['src/db/postgres-pool.ts'], outfile: 'dist/postgres-pool.cjs', external: runtimePackages, plugins: [vendorAsExternal] });
 const { queryCommandModules } = createRequire(import.meta.url)('../dist/bundle-choice.cjs');
 const cliBundle = {
   ...common,
@@ -220,11 +234,11 @@ const cliBundle = {
   external: runtimePackages,
 };
 await Promise.all([
-  build({ ...cliBundle, outfile: 'dist/cli.cjs', plugins: [vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit, chalkWithoutColourDetection] }),
+  build({ ...cliBundle, outfile: 'dist/cli.cjs', plugins: [postgresPoolAsExternal, vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit, chalkWithoutColourDetection] }),
   build({
     ...cliBundle,
     outfile: 'dist/query.cjs',
-    plugins: [onlyCommands(Object.values(queryCommandModules)), vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit, chalkWithoutColourDetection],
+    plugins: [onlyCommands(Object.values(queryCommandModules)), postgresPoolAsExternal, vendorAsExternal, commanderChildProcessOnUse, envCiWithoutGit, chalkWithoutColourDetection],
   }),
   build({
     ...common,

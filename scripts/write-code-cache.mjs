@@ -40,4 +40,4 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-for (const bundle of ['dist/vendor/pg.cjs', 'dist/vendor/kubernetes-client.cjs']) await writeCodeCache(bundle);
+for (const bundle of ['dist/postgres-pool.cjs', 'dist/vendor/pg.cjs', 'dist/vendor/kubernetes-client.cjs']) await writeCodeCache(bundle);

@@ -32,3 +32,20 @@ export function commandNamed(argv: readonly string[]): string | undefined {
 export function bundleFor(argv: readonly string[]): BundleName {
   return Object.hasOwn(queryCommandModules, commandNamed(argv) ?? '') ? 'query' : 'cli';
 }
+
+/**
+ * The PostgreSQL store a command line names by `--db` (its last, as commander takes it), else by `SHIPLOG_DB`;
+ * undefined for a SQLite store or when only .shiplog.json could tell. bin/shiplog.js starts connecting to it
+ * before loading a bundle (src/db/postgres-pool.ts); the store still takes its URL from the parsed options.
+ */
+export function postgresStoreNamed(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  let named: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (arg === '--') break;
+    if (arg === '--db') named = argv[(index += 1)];
+    else if (arg.startsWith('--db=')) named = arg.slice('--db='.length);
+  }
+  const store = named ?? env.SHIPLOG_DB;
+  return store !== undefined && /^postgres(ql)?:\/\//i.test(store) ? store : undefined;
+}

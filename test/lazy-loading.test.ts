@@ -124,8 +124,12 @@ describe('a command loads only what it uses', () => {
   });
 
   it('history on PostgreSQL loads the PostgreSQL client from its vendor file', () => {
-    const { packages } = loaded(['--db', 'postgres://nobody@127.0.0.1:1/none', 'history']);
+    const { packages, distFiles } = loaded(['--db', 'postgres://nobody@127.0.0.1:1/none', 'history']);
     expect(packages).toContain('pg');
+    // The connection is started before the bundle loads, so the server starts its backend meanwhile.
+    const order = [...distFiles];
+    expect(order.indexOf('postgres-pool.cjs')).toBeGreaterThan(-1);
+    expect(order.indexOf('postgres-pool.cjs')).toBeLessThan(order.indexOf('query.cjs'));
     for (const name of ['@kubernetes/client-node', 'axios', 'better-sqlite3']) expect(packages).not.toContain(name);
   });
 });

@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
-import { parse, toClientConfig } from 'pg-connection-string';
+import type pg from 'pg';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { maskCredentials, maskUrl } from './masked-url.js';
+import { createPool, readPostgresUrl, takeEarlyPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
 import { Store, type StoreDialect } from './store.js';
 
 /** Any fixed number: every shiplog process takes the same advisory lock while it migrates. */
 const migrationLockId = 7_311_452_061;
-
-/** A command needs one connection; a follower a second while the first waits. */
-const poolSize = 4;
 
 /** Errors that mean the connection was lost or refused, not that the work was wrong: a restart, a network cut. */
 const connectionErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -19,10 +15,7 @@ const connectionMessages = /Connection terminated|timeout exceeded when trying t
 
 export async function openPostgresStore(url: string): Promise<Store> {
   const location = maskUrl(url);
-  const config = connectionConfig(url, location);
-  const pool = new pg.Pool({ ...config, max: poolSize, application_name: 'shiplog', connectionTimeoutMillis: 10_000 });
-  // An idle connection that breaks (server restart) must not crash a long-running follower.
-  pool.on('error', () => undefined);
+  const pool = (await takeEarlyPool(url)) ?? createPool(postgresConfig(url, location));
   const dialect: StoreDialect = {
     kind: 'postgres',
     idColumn: 'serial primary key',
@@ -36,27 +29,13 @@ export async function openPostgresStore(url: string): Promise<Store> {
   return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect, location);
 }
 
-/**
- * The URL read as pg reads it (pg-connection-string), refused with exit 2 where pg could not use it. TLS
- * follows libpq's meaning of `sslmode` (require: encrypted, certificate not verified; verify-full: verified),
- * which is what a PostgreSQL URL means everywhere else, and pg then prints no warning about it.
- */
-function connectionConfig(url: string, location: string): pg.ClientConfig {
-  const malformed = (what: string) =>
-    new UsageError(`--db ${location} is not a PostgreSQL URL shiplog can use (${what}); the form is postgres://USER:PASSWORD@HOST:PORT/DATABASE`, 'bad_store');
-  let config: pg.ClientConfig;
-  try {
-    const options = parse(url, /[?&]uselibpqcompat=/i.test(url) ? {} : { useLibpqCompat: true });
-    if (options.port && !/^\d{1,5}$/.test(options.port)) throw new Error(`port '${options.port}' is not a number`);
-    config = toClientConfig(options);
-  } catch (error) {
-    const invalid = (error as { code?: unknown }).code === 'ERR_INVALID_URL';
-    const reason = invalid ? 'not a valid URL: check the port is a number, the brackets of an IPv6 host, and that the password percent-encodes / ? # [ ]' : maskCredentials(error instanceof Error ? error.message : String(error), url);
-    throw malformed(reason);
+/** The URL as pg reads it; exit 2 where pg could not use it. */
+function postgresConfig(url: string, location: string): pg.ClientConfig {
+  const read = readPostgresUrl(url);
+  if ('problem' in read) {
+    throw new UsageError(`--db ${location} is not a PostgreSQL URL shiplog can use (${read.problem}); the form is postgres://USER:PASSWORD@HOST:PORT/DATABASE`, 'bad_store');
   }
-  if (config.port !== undefined && (config.port < 1 || config.port > 65_535)) throw malformed(`port ${config.port} is out of range`);
-  if (config.host?.startsWith('/') && !existsSync(config.host)) throw malformed(`the socket directory ${config.host} does not exist`);
-  return config;
+  return read.config;
 }
 
 function isConnectionLoss(error: unknown): boolean {
