@@ -79,14 +79,10 @@ export class ExecPlugin {
     return new Promise<ExecCredential>((resolve, reject) => {
       const env: NodeJS.ProcessEnv = { ...this.env, KUBERNETES_EXEC_INFO: this.execInfo() };
       for (const { name, value } of this.exec.env ?? []) env[name] = value;
-      // Its own process group, so that killing it takes along whatever it started (a shell script's children).
-      const child = spawn(this.exec.command, this.exec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let stdout = '';
       let stderr = '';
       let killedBecause: string | undefined;
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_000)));
-
+      let timer: NodeJS.Timeout | undefined;
       const kill = (why: string) => {
         killedBecause ??= why;
         try {
@@ -95,7 +91,6 @@ export class ExecPlugin {
           // already gone
         }
       };
-      const timer = setTimeout(() => kill(`gave no credential within ${formatDuration(this.timeoutMs)} and was killed`), this.timeoutMs);
       // Runs before any other handler: a signal means the wait this run serves is over, whoever handles it. When
       // nobody does, the signal is raised again once the plugin is gone, so the process ends as it would have.
       const onSignal = (signal: NodeJS.Signals) => {
@@ -110,9 +105,23 @@ export class ExecPlugin {
         process.off('exit', onExit);
         this.killRunning = undefined;
       };
+      // Listening before the plugin starts: a signal that came after its start but before these listeners, when
+      // nothing else in shiplog listens for it yet, would end shiplog at once and leave the plugin running. The
+      // listeners run on the event loop, after `child` below is set.
       for (const signal of stopSignals) process.prependListener(signal, onSignal);
       process.on('exit', onExit);
       this.killRunning = kill;
+      let child: ReturnType<typeof spawn>;
+      try {
+        // Its own process group, so that killing it takes along whatever it started (a shell script's children).
+        child = spawn(this.exec.command, this.exec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      } catch (error) {
+        detach();
+        throw error;
+      }
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_000)));
+      timer = setTimeout(() => kill(`gave no credential within ${formatDuration(this.timeoutMs)} and was killed`), this.timeoutMs);
 
       child.on('error', (error: NodeJS.ErrnoException) => {
         detach();
