@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { historyCountLimit } from '../src/db/deployments.js';
+import { openStore } from '../src/db/store.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { insertHistory } from './support/history-rows.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
@@ -47,5 +49,54 @@ describeEachStore('history says what its limit left out, on %s', (kind) => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/give --limit N or --all, not both/);
+  });
+});
+
+describeEachStore('history counts a long history only as far as it needs to, on %s', (kind) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore(kind);
+    await insertHistory(store.spec, [{ app: 'seed', status: 'success', createdAt: new Date('2026-11-01T00:00:00Z') }]);
+    // Many rows a statement: the count's limit is a thousand and one matches, and one app stops exactly at it.
+    const opened = await openStore(store.spec);
+    try {
+      await opened.write(async (tx) => {
+        const rows = [
+          ...Array.from({ length: historyCountLimit + 1 }, (_, i) => ({ app: 'busy', i })),
+          ...Array.from({ length: historyCountLimit }, (_, i) => ({ app: 'full', i })),
+        ].map(({ app, i }) => ({
+          key: `dep_${app}${String(i).padStart(6, '0')}`,
+          app,
+          env: 'prod',
+          provider: 'command' as const,
+          status: 'success' as const,
+          created_at: new Date(Date.parse('2026-11-02T00:00:00Z') + i * 1000).toISOString(),
+        }));
+        for (let start = 0; start < rows.length; start += 250) await tx.insertInto('deployments').values(rows.slice(start, start + 250)).execute();
+      });
+    } finally {
+      await opened.close();
+    }
+  });
+  afterAll(async () => store.cleanup());
+
+  it('past the limit it says "more than", without counting every match', async () => {
+    const result = await runCli(['--db', store.spec, 'history', '--app', 'busy']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`20 of more than ${historyCountLimit} shown; --limit N or --all for more\n`);
+  });
+
+  it('up to the limit the count is exact', async () => {
+    const result = await runCli(['--db', store.spec, 'history', '--app', 'full', '--limit', '5']);
+
+    expect(result.stderr).toBe(`5 of ${historyCountLimit} shown; --limit N or --all for more\n`);
+  });
+
+  it('--all lists every match, past the limit too', async () => {
+    const all = await runCliJson<DeploymentJson[]>(['--db', store.spec, 'history', '--all', '--app', 'busy']);
+
+    expect(all.json).toHaveLength(historyCountLimit + 1);
+    expect(all.result.stderr).toBe('');
   });
 });

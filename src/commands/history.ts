@@ -29,8 +29,9 @@ export async function run(ctx: CommandContext, options: HistoryOptions): Promise
     since: options.since === undefined ? undefined : parseSince(options.since),
     limit: options.all ? undefined : (valid.positiveInteger(options.limit, '--limit', 100_000) ?? defaultLimit),
   };
-  const { deployments, total } = await withStore(ctx, (store) => store.read((tx) => listHistory(tx, filter)), 'read');
+  const { deployments, total, moreThan } = await withStore(ctx, (store) => store.read((tx) => listHistory(tx, filter)), 'read');
   ctx.out.result(deployments, () => historyTable(ctx.out, deployments));
-  if (total > deployments.length) ctx.out.progress(`${deployments.length} of ${total} shown; --limit N or --all for more`);
+  if (moreThan) ctx.out.progress(`${deployments.length} of more than ${total} shown; --limit N or --all for more`);
+  else if (total > deployments.length) ctx.out.progress(`${deployments.length} of ${total} shown; --limit N or --all for more`);
   return ExitCode.ok;
 }

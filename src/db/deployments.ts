@@ -87,19 +87,26 @@ export interface HistoryFilter {
   limit: number | undefined;
 }
 
+/** history counts the matches up to here and no further: an exact count reads every match, all 100,000 of a 100k history. */
+export const historyCountLimit = 1_000;
+
 /**
- * Newest first, with how many match in all (every match when `limit` is undefined). The count rides in the
+ * Newest first, with how many match (every match when `limit` is undefined). The count stops at
+ * `historyCountLimit`, `moreThan` then saying there are more: counting a whole history costs more than the page
+ * (on PostgreSQL at 100k records, 13 of the statement's 14 ms; counting to 1,000 costs 0.5 ms). It rides in the
  * page's own statement: one snapshot, and on PostgreSQL one round trip and one plan instead of two.
  */
-export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<{ deployments: Deployment[]; total: number }> {
+export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<{ deployments: Deployment[]; total: number; moreThan: boolean }> {
   const newestFirst = historyQuery(q, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
   if (filter.limit === undefined) {
     const deployments = (await newestFirst.execute()).map(toDeployment);
-    return { deployments, total: deployments.length };
+    return { deployments, total: deployments.length, moreThan: false };
   }
-  const matching = historyQuery(q, filter).select((eb) => eb.fn.countAll<string | number>().as('count'));
-  const rows = await newestFirst.select(matching.as('total')).limit(filter.limit).execute();
-  return { deployments: rows.map(toDeployment), total: Number(rows[0]?.total ?? 0) };
+  const firstMatches = historyQuery(q, filter).select(sql.lit(1).as('one')).limit(historyCountLimit + 1);
+  const counted = q.selectFrom(firstMatches.as('first_matches')).select((eb) => eb.fn.countAll<string | number>().as('count'));
+  const rows = await newestFirst.select(counted.as('total')).limit(filter.limit).execute();
+  const total = Number(rows[0]?.total ?? 0);
+  return { deployments: rows.map(toDeployment), total: Math.min(total, historyCountLimit), moreThan: total > historyCountLimit };
 }
 
 function historyQuery(q: Queryable, filter: HistoryFilter) {
