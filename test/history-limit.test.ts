@@ -70,6 +70,7 @@ describeEachStore('history counts a long history only as far as it needs to, on 
           env: 'prod',
           provider: 'command' as const,
           status: 'success' as const,
+          is_rollback: 0,
           created_at: new Date(Date.parse('2026-11-02T00:00:00Z') + i * 1000).toISOString(),
         }));
         for (let start = 0; start < rows.length; start += 250) await tx.insertInto('deployments').values(rows.slice(start, start + 250)).execute();
