@@ -27,10 +27,15 @@ function readCache(bundle) {
 /** The scripts compiled so far, by file name, so the build can ask each for its cache after running it. */
 const compiled = new Map();
 
-/** Compiles and runs a bundle as Node's CommonJS loader would, with the cache when there is one. */
-function loadBundle(module, filename, cachedData) {
-  const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData });
+function compile(filename) {
+  const script = new vm.Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, cachedData: readCache(filename) });
   compiled.set(filename, script);
+  return script;
+}
+
+/** Compiles and runs a bundle as Node's CommonJS loader would, with the cache when there is one. */
+function loadBundle(module, filename) {
+  const script = compiled.get(filename) ?? compile(filename);
   const wrapper = script.runInThisContext();
   wrapper.call(module.exports, module.exports, Module.createRequire(filename), module, filename, dirname(filename));
 }
@@ -41,11 +46,19 @@ function useCodeCache() {
   const loadJs = Module._extensions['.js'];
   Module._extensions['.cjs'] = (module, filename) => {
     if (dirname(filename) === distDir || dirname(filename) === resolve(distDir, 'vendor')) {
-      loadBundle(module, filename, readCache(filename));
+      loadBundle(module, filename);
     } else {
       loadJs(module, filename);
     }
   };
+}
+
+/**
+ * Compiles a bundle now and runs it when it is required, so that the event loop can turn in between: a
+ * PostgreSQL connection started before then goes on with its handshake and first query meanwhile.
+ */
+function compileAhead(bundle) {
+  if (!process.sourceMapsEnabled) compile(resolve(bundle));
 }
 
 /**
@@ -59,4 +72,4 @@ async function writeCodeCache(bundle, exercise = async () => undefined) {
   writeFileSync(cachePathOf(filename), compiled.get(filename).createCachedData());
 }
 
-module.exports = { useCodeCache, writeCodeCache };
+module.exports = { compileAhead, useCodeCache, writeCodeCache };

@@ -20,14 +20,19 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 }
 
 async function run(bundle, postgresStore) {
+  // A query command loads the smaller bundle that holds the query commands; anything else, the whole CLI.
+  const bundlePath = require('node:path').join(__dirname, '..', 'dist', `${bundle}.cjs`);
   if (postgresStore !== undefined) {
-    // The server starts a backend for the connection while the bundle below is read and compiled. One turn of the
-    // event loop first, in which the socket connects and pg sends its startup message.
+    // The server starts a backend for the connection while the bundle is compiled. One turn of the event loop
+    // first, in which the socket connects and pg sends its startup message; another after compiling, in which
+    // the connection, if the backend is ready by then, sends its first query, which the server answers while
+    // the bundle runs.
     require('../dist/postgres-pool.cjs').connectEarly(postgresStore);
     await new Promise(setImmediate);
+    require('./code-cache.js').compileAhead(bundlePath);
+    await new Promise(setImmediate);
   }
-  // A query command loads the smaller bundle that holds the query commands; anything else, the whole CLI.
-  const { main, standardStreamsDrained } = require(`../dist/${bundle}.cjs`);
+  const { main, standardStreamsDrained } = require(bundlePath);
   main(args).then(async (code) => {
     // What went through Node's stdout or stderr stream may still sit in its buffer: exiting then would cut off a
     // large answer (a --json plan of 10,000 records). Wait for it first.

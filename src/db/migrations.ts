@@ -101,11 +101,12 @@ export const migrations: readonly Migration[] = [
 ];
 
 /**
- * Brings the schema up to date. Cheap when it already is (one query); otherwise one transaction holding the
- * dialect's migration lock, so many processes opening a fresh store at once apply each migration exactly once.
+ * Brings the schema up to date. Cheap when it already is (one query, none when `applied` was read moments ago on
+ * the way in); otherwise one transaction holding the dialect's migration lock, so many processes opening a fresh
+ * store at once apply each migration exactly once.
  */
-export async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
-  if (await schemaIsCurrent(db)) return;
+export async function migrate(db: Kysely<Database>, dialect: StoreDialect, applied?: Set<string>): Promise<void> {
+  if (applied === undefined ? await schemaIsCurrent(db) : isCurrent(applied)) return;
   await db.transaction().execute(async (tx) => {
     await dialect.lockMigrations(tx);
     await sql`create table if not exists shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);

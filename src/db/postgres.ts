@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { maskCredentials, maskUrl } from './masked-url.js';
-import { createPool, readPostgresUrl, takeEarlyPool } from './postgres-pool.js';
+import { createPool, readPostgresUrl, takeEarlyConnection } from './postgres-pool.js';
 import type { Database } from './schema.js';
 import { Store, type StoreDialect } from './store.js';
 
@@ -15,7 +15,8 @@ const connectionMessages = /Connection terminated|timeout exceeded when trying t
 
 export async function openPostgresStore(url: string): Promise<Store> {
   const location = maskUrl(url);
-  const pool = (await takeEarlyPool(url)) ?? createPool(postgresConfig(url, location));
+  const early = await takeEarlyConnection(url);
+  const pool = early?.pool ?? createPool(postgresConfig(url, location));
   const dialect: StoreDialect = {
     kind: 'postgres',
     idColumn: 'serial primary key',
@@ -26,7 +27,8 @@ export async function openPostgresStore(url: string): Promise<Store> {
     isConnectionLoss,
     describeFailure: (error) => describePostgresFailure(error, url, location),
   };
-  return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect, location);
+  const appliedMigrations = early?.appliedMigrations === undefined ? undefined : new Set(early.appliedMigrations);
+  return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect, location, appliedMigrations);
 }
 
 /** The URL as pg reads it; exit 2 where pg could not use it. */

@@ -45,6 +45,8 @@ export class Store {
     readonly dialect: StoreDialect,
     /** Where the store lives, safe to print (a path, or a URL with its credentials masked). */
     readonly location: string,
+    /** The migrations the store was seen to have as it was opened, read on the way (PostgreSQL's early connection). */
+    private appliedAtOpen?: Set<string>,
   ) {}
 
   /** A write transaction; on SQLite it begins IMMEDIATE so racing writers queue instead of failing busy. */
@@ -71,7 +73,9 @@ export class Store {
   }
 
   async migrate(): Promise<void> {
-    await this.run(() => migrate(this.db, this.dialect));
+    const applied = this.appliedAtOpen;
+    this.appliedAtOpen = undefined;
+    await this.run(() => migrate(this.db, this.dialect, applied));
   }
 
   /**
