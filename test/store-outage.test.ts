@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
+import { openStore } from '../src/db/store.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { recordRollouts, startFakeCluster, stderrSoFar, type FakeCluster } from './support/kubernetes.js';
 import { startPostgresCluster, type PostgresCluster } from './support/postgres-cluster.js';
@@ -82,6 +83,30 @@ describe('a PostgreSQL restart under a long-running follower', () => {
       expect(shown.events!.filter((event) => event.to === 'success')).toHaveLength(1);
     } finally {
       await http.close();
+    }
+  });
+
+  it('a restart while a transaction holds a connection between two statements fails that transaction, and nothing else', async () => {
+    const store = await openStore(db);
+    // pg emits a cut connection's error on the client as well as on its query; a client the pool has handed out
+    // has no listener of the pool's, and an error with no listener ends the process.
+    const uncaught: unknown[] = [];
+    const noteUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', noteUncaught);
+    try {
+      const transaction = store.write(async (tx) => {
+        await tx.selectFrom('deployments').select('id').execute();
+        halt();
+        // The server's goodbye reaches the client while no statement of ours is running.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await tx.selectFrom('deployments').select('id').execute();
+      });
+      await expect(transaction).rejects.toThrow(/cannot reach the PostgreSQL store/);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', noteUncaught);
+      resume();
+      await store.close();
     }
   });
 

@@ -37,8 +37,12 @@ export function readPostgresUrl(url: string): { config: pg.ClientConfig } | { pr
 /** The connections of a PostgreSQL store. */
 export function createPool(config: pg.ClientConfig): pg.Pool {
   const pool = new pg.Pool({ ...config, max: poolSize, application_name: 'shiplog', connectionTimeoutMillis: 10_000 });
-  // An idle connection that breaks (server restart) must not crash a long-running follower.
+  // A connection that breaks (a server restart) must not end a long-running follower. pg reports the break on the
+  // client as well as on its query, and a client the pool has handed out (a transaction between two statements)
+  // has no listener of the pool's: an error with none ends the process. Its transaction fails on its next
+  // statement, which says the connection is lost; the pool drops the client when it comes back.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
