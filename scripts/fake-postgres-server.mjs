@@ -47,6 +47,7 @@ const events = deployments.flatMap((row) => [
 /**
  * The rows a statement reads: those of the first table it names, narrowed by each `"column" = $n` it compares
  * (a key, an app and environment, a deployment's id); `... as "total"` adds the count of them, as history asks.
+ * Order and limits are not applied: three rows need neither for the commands to print them.
  */
 function answer(statement, params, migrationNames) {
   const table = /\bfrom\s+"?(\w+)"?/i.exec(statement)?.[1];
@@ -62,7 +63,8 @@ function answer(statement, params, migrationNames) {
   }
   if (/ as "total"/.test(statement)) {
     columns = [...columns, ['total', int8]];
-    rows = rows.map((row) => ({ ...row, total: rows.length }));
+    const total = rows.length;
+    rows = rows.map((row) => ({ ...row, total }));
   }
   return { columns, rows };
 }
@@ -144,13 +146,14 @@ function serveConnection(socket, migrationNames) {
 
   /**
    * The command's own answer: transaction control changes the status; a read returns its rows; anything else is
-   * refused. A simple query always describes its rows; an extended one only when the client sent Describe.
+   * refused, so a query command that comes to send something new fails the build instead of caching a wrong path.
+   * A simple query always describes its rows; an extended one only when the client sent Describe.
    */
   function run(statement, params, protocol) {
     const verb = /^\s*(\w+(?:\s+transaction)?)/i.exec(statement)?.[1].toUpperCase() ?? '';
     if (['BEGIN', 'START TRANSACTION'].includes(verb)) transaction = 'T';
     if (['COMMIT', 'ROLLBACK'].includes(verb)) transaction = 'I';
-    if (['BEGIN', 'START TRANSACTION', 'COMMIT', 'ROLLBACK', 'SET'].includes(verb)) return [...(protocol === 'described' ? [message('n')] : []), message('C', cstring(verb))];
+    if (['BEGIN', 'START TRANSACTION', 'COMMIT', 'ROLLBACK'].includes(verb)) return [...(protocol === 'described' ? [message('n')] : []), message('C', cstring(verb))];
     if (transaction === 'E') return [fail('25P02', 'current transaction is aborted, commands ignored until end of transaction block')];
     const result = answer(statement, params, migrationNames);
     if (result === undefined) return [fail('0A000', `the build's stand-in PostgreSQL server (scripts/fake-postgres-server.mjs) has no answer for: ${statement.trim()}`)];
@@ -161,10 +164,8 @@ function serveConnection(socket, migrationNames) {
     ];
   }
 
-  function startup(body) {
-    const code = body.readInt32BE(0);
-    // SSLRequest or GSSENCRequest: not offered, the client goes on in plain text.
-    if (code === 80877103 || code === 80877104) return [Buffer.from('N')];
+  /** The connection's first message (the cache writer's URL asks for no TLS): the server trusts anyone. */
+  function startup() {
     started = true;
     const parameters = { server_version: '15.0', client_encoding: 'UTF8', server_encoding: 'UTF8', standard_conforming_strings: 'on', integer_datetimes: 'on', DateStyle: 'ISO, MDY', TimeZone: 'UTC' };
     return [
@@ -188,7 +189,7 @@ function serveConnection(socket, migrationNames) {
     }
     if (skippingToSync || type === 'H') return;
     const replies = extended(type, reader);
-    if (replies.some((reply) => reply[0] === 0x45)) skippingToSync = true;
+    if (replies.some((reply) => String.fromCharCode(reply[0]) === 'E')) skippingToSync = true;
     socket.write(Buffer.concat(replies));
   }
 
@@ -237,7 +238,7 @@ function serveConnection(socket, migrationNames) {
       const type = started ? String.fromCharCode(pending[0]) : undefined;
       const body = pending.subarray(headerLength, total);
       pending = pending.subarray(total);
-      if (type === undefined) socket.write(Buffer.concat(startup(body)));
+      if (type === undefined) socket.write(Buffer.concat(startup()));
       else handle(type, body);
     }
   });
