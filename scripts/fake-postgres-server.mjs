@@ -184,7 +184,14 @@ function serveConnection(socket, migrationNames) {
       return socket.write(readyForQuery());
     }
     if (type === 'Q') {
-      const replies = run(reader.cstring(), [], 'simple');
+      // A simple query may hold several statements (the early connection's does): each answered in turn, up to
+      // the first that fails, as PostgreSQL does.
+      const replies = [];
+      for (const statement of reader.cstring().split(/;\s*/).filter((text) => text.trim() !== '')) {
+        const answers = run(statement, [], 'simple');
+        replies.push(...answers);
+        if (answers.some((reply) => String.fromCharCode(reply[0]) === 'E')) break;
+      }
       return socket.write(Buffer.concat([...replies, readyForQuery()]));
     }
     if (skippingToSync || type === 'H') return;
