@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Transaction, Updateable } from 'kysely';
+import type { Updateable } from 'kysely';
 import { toDeployment, type Deployment } from './deployment.js';
 import type { DeploymentRef } from './db/deployments.js';
-import type { Database, DeploymentsTable } from './db/schema.js';
+import type { DeploymentsTable } from './db/schema.js';
 import type { Store } from './db/store.js';
+import { lockedTarget } from './db/targets.js';
 import { applyTransition, recordNote } from './db/transition.js';
 import { parseTimeLimit } from './duration.js';
 import { isFinal, unsettledStatuses, type EventSource, type Status } from './lifecycle.js';
@@ -96,7 +97,7 @@ export class Tracker {
     const set: Updateable<DeploymentsTable> = {};
     if (outcome.error !== undefined) set.error = outcome.error;
     const result = await this.store.write(async (tx) => {
-      if (outcome.target) set.target = JSON.stringify({ ...(await storedTarget(tx, id)), ...outcome.target });
+      if (outcome.target) set.target = JSON.stringify({ ...(await lockedTarget(tx, id)), ...outcome.target });
       const applied = await applyTransition(tx, { id, from: known.status, to: outcome.to, source: this.source, detail: outcome.detail ?? null, set });
       if (applied) return outcome.to;
       const current = await tx.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
@@ -115,7 +116,7 @@ export class Tracker {
     const known = this.followed.get(id);
     if (!known) return;
     const merged = await this.store.write(async (tx) => {
-      const stored = { ...(await storedTarget(tx, id)), ...target };
+      const stored = { ...(await lockedTarget(tx, id)), ...target };
       await tx.updateTable('deployments').set({ target: JSON.stringify(stored) }).where('id', '=', id).where('lease_owner', '=', this.owner).execute();
       return stored;
     });
@@ -176,13 +177,4 @@ export class Tracker {
     });
     for (const id of ids) if (!kept.has(id)) this.followed.delete(id);
   }
-}
-
-/**
- * The target as stored now, read in the transaction that changes it: other writers add their own details to it
- * (an integration's ids), and a merge with what this process read earlier would drop them.
- */
-async function storedTarget(tx: Transaction<Database>, id: number): Promise<Record<string, unknown>> {
-  const row = await tx.selectFrom('deployments').select('target').where('id', '=', id).executeTakeFirst();
-  return row?.target ? (JSON.parse(row.target) as Record<string, unknown>) : {};
 }

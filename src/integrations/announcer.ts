@@ -1,5 +1,6 @@
 import type { StatusChange } from '../db/status-changes.js';
 import type { Store } from '../db/store.js';
+import { lockedTarget } from '../db/targets.js';
 import { recordNote } from '../db/transition.js';
 import type { Deployment } from '../deployment.js';
 import type { Output } from '../output.js';
@@ -82,8 +83,7 @@ export class Announcer implements IntegrationIo {
   async saveTarget(id: number, name: string, details: Record<string, unknown>): Promise<void> {
     this.saved.set(id, { ...this.saved.get(id), [name]: details });
     await this.store.write(async (tx) => {
-      const row = await tx.selectFrom('deployments').select('target').where('id', '=', id).executeTakeFirst();
-      const target = { ...(row?.target ? (JSON.parse(row.target) as Record<string, unknown>) : {}), [name]: details };
+      const target = { ...(await lockedTarget(tx, id)), [name]: details };
       await tx.updateTable('deployments').set({ target: JSON.stringify(target) }).where('id', '=', id).execute();
     });
   }
