@@ -103,17 +103,16 @@ export const migrations: readonly Migration[] = [
     // it: the database keeps it exact through triggers, whatever path changes a record (see the trigger functions).
     name: '005_last_successes',
     async up(tx, dialect) {
-      // Deferred: within a statement a trigger may point a pair at a record a later row of the same statement
-      // deletes (SQLite), or PostgreSQL checks the reference before the trigger that repoints it has run.
+      // No foreign key to deployments: the triggers are its only writers, and on PostgreSQL a deferred one deadlocks
+      // two transactions deleting a pair's successes (the first's check at commit waits for the row the second deletes,
+      // which waits for the first's pair lock), while an immediate one checks a delete before the trigger repoints it.
       await sql`
         create table last_successes (
           app text not null,
           env text not null,
-          deployment_id integer not null references deployments(id) deferrable initially deferred,
+          deployment_id integer not null,
           primary key (app, env)
         )`.execute(tx);
-      // Deleting a deployment looks for a pair pointing at it; without this, each delete reads the whole table.
-      await sql`create index last_successes_deployment on last_successes (deployment_id)`.execute(tx);
       await (dialect.kind === 'sqlite' ? followLastSuccessesOnSqlite(tx) : followLastSuccessesOnPostgres(tx));
       // After the triggers: on PostgreSQL creating them waits for, then holds off, every writer of deployments until
       // this transaction commits, so no success committed meanwhile is missed by this fill.
