@@ -156,9 +156,10 @@ async function followLastSuccessesOnSqlite(tx: Transaction<Database>): Promise<v
  * another transaction has written but not committed, and then overwrite what that transaction sets: so every change
  * takes a transaction-long advisory lock on its pair first, and each statement of a (volatile) PL/pgSQL function
  * reads with a fresh snapshot, which then holds every change made to the pair by transactions that held the lock.
- * Pairs are locked in the order rows change: two transactions that each change successes of several pairs at once
- * (cleanup, prune, import running together) can deadlock, and PostgreSQL then fails one of them, which changes
- * nothing and can be run again.
+ * Inserts are handled once a statement, from its transition table: a bulk import or seed runs one trigger a
+ * statement, not one a row, and locks its pairs in one order. Two transactions that each change successes of
+ * several pairs at once (cleanup, prune, import running together) can still deadlock, and PostgreSQL then fails
+ * one of them, which changes nothing and can be run again.
  */
 async function followLastSuccessesOnPostgres(tx: Transaction<Database>): Promise<void> {
   await sql`
@@ -176,14 +177,18 @@ async function followLastSuccessesOnPostgres(tx: Transaction<Database>): Promise
       end if;
     end $$`.execute(tx);
   await sql`
-    create function last_success_follow() returns trigger language plpgsql as $$
+    create function last_success_follow_inserts() returns trigger language plpgsql as $$
     begin
-      if tg_op = 'INSERT' then
-        perform pg_advisory_xact_lock(hashtext(new.app), hashtext(new.env));
-        insert into last_successes (app, env, deployment_id) values (new.app, new.env, new.id)
-          on conflict (app, env) do update set deployment_id = greatest(last_successes.deployment_id, excluded.deployment_id);
-        return null;
-      end if;
+      perform pg_advisory_xact_lock(hashtext(app), hashtext(env))
+        from (select distinct app, env from inserted where status = 'success' order by app, env) as pairs;
+      insert into last_successes (app, env, deployment_id)
+        select app, env, max(id) from inserted where status = 'success' group by app, env
+        on conflict (app, env) do update set deployment_id = greatest(last_successes.deployment_id, excluded.deployment_id);
+      return null;
+    end $$`.execute(tx);
+  await sql`
+    create function last_success_follow_change() returns trigger language plpgsql as $$
+    begin
       perform last_success_recompute(old.app, old.env);
       if tg_op = 'UPDATE' and (new.app, new.env) is distinct from (old.app, old.env) then
         perform last_success_recompute(new.app, new.env);
@@ -192,13 +197,13 @@ async function followLastSuccessesOnPostgres(tx: Transaction<Database>): Promise
     end $$`.execute(tx);
   await sql`
     create trigger last_successes_insert after insert on deployments
-    for each row when (new.status = 'success') execute function last_success_follow()`.execute(tx);
+    referencing new table as inserted for each statement execute function last_success_follow_inserts()`.execute(tx);
   await sql`
     create trigger last_successes_update after update of status, app, env, id on deployments
-    for each row when (old.status = 'success' or new.status = 'success') execute function last_success_follow()`.execute(tx);
+    for each row when (old.status = 'success' or new.status = 'success') execute function last_success_follow_change()`.execute(tx);
   await sql`
     create trigger last_successes_delete after delete on deployments
-    for each row when (old.status = 'success') execute function last_success_follow()`.execute(tx);
+    for each row when (old.status = 'success') execute function last_success_follow_change()`.execute(tx);
 }
 
 /**
