@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
 import { NotFoundError } from '../errors.js';
 import { activeStatuses, unsettledStatuses, type Status } from '../lifecycle.js';
@@ -177,36 +177,22 @@ export async function listEnvironmentStates(q: Queryable, filter: { app?: string
 }
 
 /**
- * The last success of each app and environment, and the open records, in id order: one statement, so one round
- * trip on PostgreSQL. A GROUP BY would read every success (88,000 index entries at 100,000 records); this walks
- * the partial index of successes (app, env, id) from one pair to the next: a few hundred index lookups, however
- * long the history, and no lookup spent on a pair that never succeeded.
- *
- * Each step of `pairs` finds the next environment and, in the same step, the last success of the pair it
- * steps from (`last_success_before`): every probe runs once per pair, which PostgreSQL would otherwise
- * repeat for each use of a per-pair subquery.
+ * The last success of each app and environment (kept in `last_successes` by the database's triggers), and the
+ * open records, in id order: one statement, so one round trip on PostgreSQL.
  */
 async function environmentRecords(q: Queryable, filter: { app?: string; env?: string }): Promise<Deployment[]> {
-  const andApp = filter.app === undefined ? sql`` : sql`and app = ${filter.app}`;
-  const andEnv = filter.env === undefined ? sql`` : sql`and env = ${filter.env}`;
-  const { rows } = await sql<Selectable<DeploymentsTable>>`
-    with recursive apps(app) as (
-      select min(app) from deployments where status = 'success' ${andApp}
-      union all
-      select (select min(app) from deployments where status = 'success' and app > apps.app ${andApp}) from apps where app is not null
-    ), pairs(app, env, last_success_before) as (
-      select app, (select min(env) from deployments where status = 'success' and app = apps.app ${andEnv}), cast(null as integer)
-      from apps where app is not null
-      union all
-      select
-        app,
-        (select min(env) from deployments where status = 'success' and app = pairs.app and env > pairs.env ${andEnv}),
-        (select max(id) from deployments where status = 'success' and app = pairs.app and env = pairs.env)
-      from pairs where env is not null
-    )
-    select * from deployments where id in (select last_success_before from pairs)
-    union all
-    select * from deployments where status in (${sql.join(unsettledIndexTerm)}) ${andApp} ${andEnv}
-    order by id`.execute(q);
+  const lastSuccesses = q
+    .selectFrom('last_successes as s')
+    .innerJoin('deployments as d', 'd.id', 's.deployment_id')
+    .selectAll('d')
+    .$if(filter.app !== undefined, (query) => query.where('s.app', '=', filter.app!))
+    .$if(filter.env !== undefined, (query) => query.where('s.env', '=', filter.env!));
+  const open = q
+    .selectFrom('deployments')
+    .selectAll()
+    .where('status', 'in', unsettledIndexTerm)
+    .$if(filter.app !== undefined, (query) => query.where('app', '=', filter.app!))
+    .$if(filter.env !== undefined, (query) => query.where('env', '=', filter.env!));
+  const rows = await lastSuccesses.unionAll(open).orderBy('id').execute();
   return rows.map(toDeployment);
 }

@@ -98,7 +98,113 @@ export const migrations: readonly Migration[] = [
       await sql`create index merged_deployments_merged_into on merged_deployments (merged_into)`.execute(tx);
     },
   },
+  {
+    // status reads each app and environment's last success from this table instead of searching the history for
+    // it: the database keeps it exact through triggers, whatever path changes a record (see the trigger functions).
+    name: '005_last_successes',
+    async up(tx, dialect) {
+      // No foreign key to deployments: the triggers are its only writers, and on PostgreSQL a deferred one deadlocks
+      // two transactions deleting a pair's successes (the first's check at commit waits for the row the second deletes,
+      // which waits for the first's pair lock), while an immediate one checks a delete before the trigger repoints it.
+      await sql`
+        create table last_successes (
+          app text not null,
+          env text not null,
+          deployment_id integer not null,
+          primary key (app, env)
+        )`.execute(tx);
+      await (dialect.kind === 'sqlite' ? followLastSuccessesOnSqlite(tx) : followLastSuccessesOnPostgres(tx));
+      // After the triggers: on PostgreSQL creating them waits for, then holds off, every writer of deployments until
+      // this transaction commits, so no success committed meanwhile is missed by this fill.
+      await sql`
+        insert into last_successes (app, env, deployment_id)
+        select app, env, max(id) from deployments where status = 'success' group by app, env`.execute(tx);
+    },
+  },
 ];
+
+/**
+ * A new success is its pair's last unless the pair has a newer one; any other change that touches a success (it
+ * changes status, pair or id, or is deleted) recomputes the pair from the partial index of successes, removing the
+ * pair when no success is left. SQLite runs one writer at a time, and a row trigger sees every row change before it.
+ */
+async function followLastSuccessesOnSqlite(tx: Transaction<Database>): Promise<void> {
+  const recompute = (side: 'old' | 'new') => {
+    const [app, env] = [sql.raw(`${side}.app`), sql.raw(`${side}.env`)];
+    return sql`
+      delete from last_successes where app = ${app} and env = ${env};
+      insert into last_successes (app, env, deployment_id)
+        select app, env, id from deployments where status = 'success' and app = ${app} and env = ${env} order by id desc limit 1;`;
+  };
+  await sql`
+    create trigger last_successes_insert after insert on deployments when new.status = 'success'
+    begin
+      insert into last_successes (app, env, deployment_id) values (new.app, new.env, new.id)
+        on conflict (app, env) do update set deployment_id = max(deployment_id, excluded.deployment_id);
+    end`.execute(tx);
+  await sql`
+    create trigger last_successes_update after update of status, app, env, id on deployments
+    when old.status = 'success' or new.status = 'success'
+    begin ${recompute('old')} ${recompute('new')} end`.execute(tx);
+  await sql`
+    create trigger last_successes_delete after delete on deployments when old.status = 'success'
+    begin ${recompute('old')} end`.execute(tx);
+}
+
+/**
+ * The same rules for PostgreSQL, where writers run at once. Under READ COMMITTED a recompute would miss a success
+ * another transaction has written but not committed, and then overwrite what that transaction sets: so every change
+ * takes a transaction-long advisory lock on its pair first, and each statement of a (volatile) PL/pgSQL function
+ * reads with a fresh snapshot, which then holds every change made to the pair by transactions that held the lock.
+ * Inserts are handled once a statement, from its transition table: a bulk import or seed runs one trigger a
+ * statement, not one a row, and locks its pairs in one order. Two transactions that each change successes of
+ * several pairs at once (cleanup, prune, import running together) can still deadlock, and PostgreSQL then fails
+ * one of them, which changes nothing and can be run again.
+ */
+async function followLastSuccessesOnPostgres(tx: Transaction<Database>): Promise<void> {
+  await sql`
+    create function last_success_recompute(pair_app text, pair_env text) returns void language plpgsql as $$
+    declare
+      newest integer;
+    begin
+      perform pg_advisory_xact_lock(hashtext(pair_app), hashtext(pair_env));
+      select max(id) into newest from deployments where status = 'success' and app = pair_app and env = pair_env;
+      if newest is null then
+        delete from last_successes where app = pair_app and env = pair_env;
+      else
+        insert into last_successes (app, env, deployment_id) values (pair_app, pair_env, newest)
+          on conflict (app, env) do update set deployment_id = excluded.deployment_id;
+      end if;
+    end $$`.execute(tx);
+  await sql`
+    create function last_success_follow_inserts() returns trigger language plpgsql as $$
+    begin
+      perform pg_advisory_xact_lock(hashtext(app), hashtext(env))
+        from (select distinct app, env from inserted where status = 'success' order by app, env) as pairs;
+      insert into last_successes (app, env, deployment_id)
+        select app, env, max(id) from inserted where status = 'success' group by app, env
+        on conflict (app, env) do update set deployment_id = greatest(last_successes.deployment_id, excluded.deployment_id);
+      return null;
+    end $$`.execute(tx);
+  await sql`
+    create function last_success_follow_change() returns trigger language plpgsql as $$
+    begin
+      perform last_success_recompute(old.app, old.env);
+      if tg_op = 'UPDATE' and (new.app, new.env) is distinct from (old.app, old.env) then
+        perform last_success_recompute(new.app, new.env);
+      end if;
+      return null;
+    end $$`.execute(tx);
+  await sql`
+    create trigger last_successes_insert after insert on deployments
+    referencing new table as inserted for each statement execute function last_success_follow_inserts()`.execute(tx);
+  await sql`
+    create trigger last_successes_update after update of status, app, env, id on deployments
+    for each row when (old.status = 'success' or new.status = 'success') execute function last_success_follow_change()`.execute(tx);
+  await sql`
+    create trigger last_successes_delete after delete on deployments
+    for each row when (old.status = 'success') execute function last_success_follow_change()`.execute(tx);
+}
 
 /**
  * Brings the schema up to date. Cheap when it already is (one query, none when `applied` was read moments ago on

@@ -9,6 +9,7 @@ export interface Database {
   deployments: DeploymentsTable;
   deployment_events: DeploymentEventsTable;
   merged_deployments: MergedDeploymentsTable;
+  last_successes: LastSuccessesTable;
   shiplog_migrations: MigrationsTable;
 }
 
@@ -60,6 +61,16 @@ export interface MergedDeploymentsTable {
   idempotency_key: string | null;
   merged_into: number;
   merged_at: string;
+}
+
+/**
+ * Each app and environment's last success (its highest id with status `success`); a pair that never succeeded has
+ * no row. Written only by the database's triggers on `deployments`, never by shiplog's code.
+ */
+export interface LastSuccessesTable {
+  app: string;
+  env: string;
+  deployment_id: number;
 }
 
 export interface MigrationsTable {
