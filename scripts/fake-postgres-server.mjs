@@ -44,6 +44,10 @@ const events = deployments.flatMap((row) => [
   ...(row.completed_at ? [{ id: row.id * 10 + 2, deployment_id: row.id, at: row.completed_at, from_status: 'running', to_status: row.status, source: 'cli', detail: null }] : []),
 ]);
 
+const lastSuccesses = [
+  ...new Map(deployments.filter((row) => row.status === 'success').map((row) => [`${row.app}\u0000${row.env}`, row])).values(),
+];
+
 /**
  * The rows a statement reads: those of the first table it names, narrowed by each `"column" = $n` it compares
  * (a key, an app and environment, a deployment's id); `... as "total"` adds the count of them, as history asks.
@@ -55,6 +59,8 @@ function answer(statement, params, migrationNames) {
     shiplog_migrations: { columns: [['name', text]], rows: migrationNames.map((name) => ({ name })) },
     deployments: { columns: deploymentColumns, rows: deployments },
     deployment_events: { columns: eventColumns, rows: events },
+    // status reads the last success of each pair through this table, joined to the deployments it names.
+    last_successes: { columns: deploymentColumns, rows: lastSuccesses },
   };
   if (!/^\s*(select|with)\b/i.test(statement) || !Object.hasOwn(tables, table ?? '')) return undefined;
   let { columns, rows } = tables[table];
