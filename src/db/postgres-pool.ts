@@ -49,7 +49,7 @@ export function createPool(config: pg.ClientConfig): pg.Pool {
 /**
  * The store's applied migrations, read as the store itself reads them (src/db/migrations.ts) to see whether its
  * schema is current; then a query on deployments that finds nothing, for what planning it makes a fresh backend
- * load: the table's and its ten indexes' catalog entries. Every query command's statement plans on deployments,
+ * load: the catalog entries of the table and of each of its indexes. Every query command's statement plans on deployments,
  * and on a fresh backend that loading cost it ~3 of its ~7 ms.
  */
 const firstQueries = 'select "name" from "shiplog_migrations"; select from "deployments" where "id" = 0';
@@ -68,9 +68,9 @@ let early: { url: string; connection: Promise<EarlyConnection> } | undefined;
  * a new connection, which then passes while the bundle is read and compiled instead of after. As soon as the
  * backend is ready the connection sends its `firstQueries`: the applied migrations, the first thing every command
  * asks the store, and a warm-up of deployments. The server answers them (~8 ms on a fresh backend, which loads
- * its catalog caches then) while the command is still starting, and the store then need not ask. Nothing is reported from here: a URL pg cannot
- * use, or a connection that fails, is met again when the command opens the store, and reported there as it
- * would be without this.
+ * its catalog caches then) while the command is still starting, and the store then need not ask. Nothing is
+ * reported from here: a URL pg cannot use, or a connection that fails, is met again when the command opens the
+ * store, and reported there as it would be without this.
  */
 export function connectEarly(url: string): void {
   const read = readPostgresUrl(url);
