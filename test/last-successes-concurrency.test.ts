@@ -6,6 +6,7 @@ import { deleteDeployments } from '../src/db/prune.js';
 import type { Database } from '../src/db/schema.js';
 import { openStore, type Store } from '../src/db/store.js';
 import { applyTransition } from '../src/db/transition.js';
+import { EnvironmentError } from '../src/errors.js';
 import { insertHistory, minutes, ago } from './support/history-rows.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
 
@@ -107,5 +108,37 @@ describe.skipIf(!storeKinds().includes('postgres'))('the last success on postgre
   it('the last two successes deleted by two transactions at once leave the one before them', async () => {
     await overlap(deleteLastSuccess, deleteSuccessBeforeIt);
     expect(await lastSuccess()).toEqual({ table: [successes[0]], status: successes[0] });
+  });
+
+  it('two transactions that each hold one pair and wait for the other: one is rolled back with a line that says to run it again', async () => {
+    const at = ago(minutes(20));
+    const [web, api] = await insertHistory(test.spec, [
+      { app: 'web', status: 'success', createdAt: at },
+      { app: 'api', status: 'success', createdAt: at },
+    ]);
+    let bothHoldOne!: () => void;
+    const holding = new Promise<void>((resolve) => (bothHoldOne = resolve));
+    let held = 0;
+    const hold = async () => {
+      held += 1;
+      if (held === 2) bothHoldOne();
+      await holding;
+    };
+    const outcomes = await Promise.allSettled([
+      first.write(async (tx) => {
+        await deleteDeployments(tx, [web!]);
+        await hold();
+        await deleteDeployments(tx, [api!]);
+      }),
+      second.write(async (tx) => {
+        await deleteDeployments(tx, [api!]);
+        await hold();
+        await deleteDeployments(tx, [web!]);
+      }),
+    ]);
+    const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected').map((outcome) => outcome.reason as Error);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(EnvironmentError);
+    expect(failures[0]!.message).toMatch(/^the PostgreSQL store postgres:\/\/\S+ rolled this transaction back: it and another command's each waited for what the other held \(deadlock detected\); nothing it wrote was kept, so run the command again$/);
   });
 });

@@ -51,6 +51,7 @@ describe('what a store error means', () => {
     ['57P02', 'store_unreachable'],
     ['57P03', 'store_unreachable'],
     ['28P01', 'store_auth'],
+    ['40P01', 'store_conflict'],
     ['28000', 'store_auth'],
     ['3D000', 'store_missing'],
     ['25006', 'store_not_writable'],

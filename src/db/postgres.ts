@@ -69,6 +69,15 @@ function describePostgresFailure(error: unknown, url: string, location: string):
   if (code.startsWith('53') || code.startsWith('58') || code.startsWith('XX')) {
     return new EnvironmentError(`the PostgreSQL server of ${location} failed (${reason}, SQLSTATE ${code}); its disk, memory or connections may be exhausted: ask its administrator`, 'store_server', options);
   }
+  if (code === '40P01') {
+    // Two commands each waiting for what the other holds (a cleanup and an import changing the same pairs' last
+    // successes in opposite orders): the server rolls one back whole, and running it again finds the way free.
+    return new EnvironmentError(
+      `the PostgreSQL store ${location} rolled this transaction back: it and another command's each waited for what the other held (deadlock detected); nothing it wrote was kept, so run the command again`,
+      'store_conflict',
+      options,
+    );
+  }
   if (/SSL|TLS|certificate/i.test(reason) || /CERT|TLS|SSL/.test(code)) {
     return new EnvironmentError(`TLS to the PostgreSQL store ${location} failed (${reason}); check sslmode and the certificates in --db`, 'store_tls', options);
   }
