@@ -31,7 +31,8 @@ export async function run(ctx: CommandContext, options: HistoryOptions): Promise
   };
   const { deployments, total, moreThan } = await withStore(ctx, (store) => store.read((tx) => listHistory(tx, filter)), 'read');
   ctx.out.result(deployments, () => historyTable(ctx.out, deployments));
-  if (moreThan) ctx.out.progress(`${deployments.length} of more than ${total} shown; --limit N or --all for more`);
-  else if (total > deployments.length) ctx.out.progress(`${deployments.length} of ${total} shown; --limit N or --all for more`);
+  if (moreThan || total > deployments.length) {
+    ctx.out.progress(`${deployments.length} of ${moreThan ? 'more than ' : ''}${total} shown; --limit N or --all for more`);
+  }
   return ExitCode.ok;
 }
