@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 const int4 = 23;
 const int8 = 20;
 const text = 25;
+const json = 114;
 
 /** The tables the query commands read, their columns in the store's order (src/db/schema.ts), and their rows. */
 const deploymentColumns = [
@@ -54,6 +55,12 @@ const lastSuccesses = [
  * Order and limits are not applied: three rows need neither for the commands to print them.
  */
 function answer(statement, params, migrationNames) {
+  // A select of many rows read as one JSON document (src/db/many-rows.ts): the rows of the statement inside it.
+  const asDocument = /^select coalesce\(json_agg\(.*?\) as "rows" from \((.*)\) as "?r"?$/is.exec(statement);
+  if (asDocument) {
+    const inner = answer(asDocument[1], params, migrationNames);
+    return inner && { columns: [['rows', json]], rows: [{ rows: JSON.stringify(inner.rows) }] };
+  }
   const table = /\bfrom\s+"?(\w+)"?/i.exec(statement)?.[1];
   const tables = {
     shiplog_migrations: { columns: [['name', text]], rows: migrationNames.map((name) => ({ name })) },
@@ -62,7 +69,7 @@ function answer(statement, params, migrationNames) {
     // status reads the last success of each pair through this table, joined to the deployments it names.
     last_successes: { columns: deploymentColumns, rows: lastSuccesses },
   };
-  if (!/^\s*(select|with)\b/i.test(statement) || !Object.hasOwn(tables, table ?? '')) return undefined;
+  if (!/^[\s(]*(select|with)\b/i.test(statement) || !Object.hasOwn(tables, table ?? '')) return undefined;
   let { columns, rows } = tables[table];
   for (const [, column, index] of statement.matchAll(/"(\w+)" = \$(\d+)/g)) {
     rows = rows.filter((row) => String(row[column]) === params[Number(index) - 1]);

@@ -55,9 +55,9 @@ async function expectStatusFromEveryRecord(spec: string, filters: { app?: string
   try {
     const all = await opened.read(async (tx) => (await tx.selectFrom('deployments').selectAll().execute()).map(toDeployment));
     for (const filter of filters) {
-      expect(await opened.read((tx) => listEnvironmentStates(tx, filter)), JSON.stringify(filter)).toEqual(expectedStates(all, filter));
+      expect(await opened.read((tx) => listEnvironmentStates(tx, opened.dialect.kind, filter)), JSON.stringify(filter)).toEqual(expectedStates(all, filter));
     }
-    return await opened.read((tx) => listEnvironmentStates(tx, {}));
+    return await opened.read((tx) => listEnvironmentStates(tx, opened.dialect.kind, {}));
   } finally {
     await opened.close();
   }
@@ -83,6 +83,29 @@ describeEachStore('status on %s, against every record read one by one', (kind) =
       expect(states.length).toBeGreaterThan(apps.length * envs.length - 2);
     },
   );
+});
+
+describeEachStore('status on %s, with every column of its records filled with awkward text', (kind) => {
+  let store: TestStore;
+  beforeAll(async () => (store = await createTestStore(kind)));
+  afterAll(async () => store.cleanup());
+
+  // PostgreSQL sends status's records as one JSON document: each value must come back exactly as a plain read gives it.
+  it('reads each record as a plain read of it does', async () => {
+    const awkward = 'q"uote\\back\nline\ttab \u0001\u001f \u2028 é 漢字 😀 </script>';
+    const [success, running] = await insertHistory(store.spec, [
+      { app: 'odd', env: 'prod', status: 'success', version: awkward, commitSha: `${'f'.repeat(40)}`, target: { command: awkward, nested: { list: [1, null, 'x'] } }, createdAt: new Date('2026-10-01T00:00:00.123Z'), startedAt: new Date('2026-10-01T00:00:01Z'), completedAt: new Date('2026-10-01T00:01:00Z'), idempotencyKey: awkward },
+      { app: 'odd', env: 'prod', status: 'running', version: null, commitSha: null, target: null, createdAt: new Date('2026-10-02T00:00:00Z'), leaseOwner: awkward },
+    ]);
+    await execSql(store, 'update deployments set operator = ?, message = ?, error = ?, image = ?, repo = ?, ci_run_url = ?, rollback_of = ?, rolled_back_by = ? where id = ?', [
+      ...Array.from({ length: 6 }, () => awkward),
+      running,
+      running,
+      success,
+    ]);
+    const [state] = await expectStatusFromEveryRecord(store.spec, [{ app: 'odd' }]);
+    expect(state).toMatchObject({ current: { id: success, version: awkward, operator: awkward, message: awkward, target: { command: awkward }, rollbackOf: running, rolledBackBy: running }, open: [{ id: running, version: null }] });
+  });
 });
 
 describeEachStore('status on %s, as shiplog changes the history', (kind) => {

@@ -91,7 +91,7 @@ describe.skipIf(!storeKinds().includes('postgres'))('the last success on postgre
   async function lastSuccess(): Promise<{ table: number[]; status: number | undefined }> {
     return first.read(async (tx) => ({
       table: (await tx.selectFrom('last_successes').select('deployment_id').execute()).map((row) => Number(row.deployment_id)),
-      status: (await listEnvironmentStates(tx, {}))[0]?.current?.id,
+      status: (await listEnvironmentStates(tx, first.dialect.kind, {}))[0]?.current?.id,
     }));
   }
 

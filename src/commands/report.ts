@@ -22,7 +22,7 @@ export async function run(ctx: CommandContext, options: ReportOptions): Promise<
   const file = valid.optionalIdentifier(options.html, '--html', 4_096)!;
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
-  const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, { app, env, since })), 'read');
+  const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, store.dialect.kind, { app, env, since })), 'read');
   const commits = rows.outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
   const model = reportModel(rows, readCommitTimes(commits), { app: app ?? null, env: env ?? null, span: { sinceMs: Date.parse(since), untilMs: until } });
   const page = reportPage(model);

@@ -16,7 +16,7 @@ export async function run(ctx: CommandContext, options: StatusOptions): Promise<
     app: options.app === undefined ? undefined : valid.requireName(options.app, '--app'),
     env: options.env === undefined ? undefined : valid.requireName(options.env, '--env'),
   };
-  const states = await withStore(ctx, (store) => store.read((tx) => listEnvironmentStates(tx, filter)), 'read');
+  const states = await withStore(ctx, (store) => store.read((tx) => listEnvironmentStates(tx, store.dialect.kind, filter)), 'read');
   ctx.out.result(states, () => statusTable(ctx.out, states));
   return ExitCode.ok;
 }

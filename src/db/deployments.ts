@@ -4,7 +4,8 @@ import { NotFoundError } from '../errors.js';
 import { activeStatuses, unsettledStatuses, type Status } from '../lifecycle.js';
 import { chunks } from './chunks.js';
 import type { DeploymentsTable, ProviderName } from './schema.js';
-import type { Queryable } from './store.js';
+import { selectMany } from './many-rows.js';
+import type { Queryable, StoreDialect } from './store.js';
 
 /** A deployment's identity, the only thing handed from a committed transaction to the tracker. */
 export type DeploymentRef = readonly [id: number, key: string];
@@ -161,9 +162,13 @@ export interface EnvironmentState {
 }
 
 /** What runs where: for each app and environment, its last success and what is still open. */
-export async function listEnvironmentStates(q: Queryable, filter: { app?: string; env?: string }): Promise<EnvironmentState[]> {
+export async function listEnvironmentStates(
+  q: Queryable,
+  kind: StoreDialect['kind'],
+  filter: { app?: string; env?: string },
+): Promise<EnvironmentState[]> {
   const states = new Map<string, EnvironmentState>();
-  for (const d of await environmentRecords(q, filter)) {
+  for (const d of await environmentRecords(q, kind, filter)) {
     const name = `${d.app}\u0000${d.env}`;
     let state = states.get(name);
     if (!state) states.set(name, (state = { app: d.app, env: d.env, current: null, open: [] }));
@@ -180,7 +185,7 @@ export async function listEnvironmentStates(q: Queryable, filter: { app?: string
  * The last success of each app and environment (kept in `last_successes` by the database's triggers), and the
  * open records, in id order: one statement, so one round trip on PostgreSQL.
  */
-async function environmentRecords(q: Queryable, filter: { app?: string; env?: string }): Promise<Deployment[]> {
+async function environmentRecords(q: Queryable, kind: StoreDialect['kind'], filter: { app?: string; env?: string }): Promise<Deployment[]> {
   const lastSuccesses = q
     .selectFrom('last_successes as s')
     .innerJoin('deployments as d', 'd.id', 's.deployment_id')
@@ -193,6 +198,5 @@ async function environmentRecords(q: Queryable, filter: { app?: string; env?: st
     .where('status', 'in', unsettledIndexTerm)
     .$if(filter.app !== undefined, (query) => query.where('app', '=', filter.app!))
     .$if(filter.env !== undefined, (query) => query.where('env', '=', filter.env!));
-  const rows = await lastSuccesses.unionAll(open).orderBy('id').execute();
-  return rows.map(toDeployment);
+  return (await selectMany(kind, q, lastSuccesses.unionAll(open), 'id')).map(toDeployment);
 }

@@ -3,7 +3,7 @@ import { chunks } from '../db/chunks.js';
 import { listEnvironmentStates, type EnvironmentState } from '../db/deployments.js';
 import { listOutcomes, type DeploymentOutcome } from '../db/outcomes.js';
 import type { DeploymentsTable } from '../db/schema.js';
-import type { Queryable } from '../db/store.js';
+import type { Queryable, StoreDialect } from '../db/store.js';
 import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
 
 export interface ReportFilter {
@@ -37,9 +37,9 @@ export function timelineShare(environments: number): number {
   return Math.max(50, Math.floor(timelinePoints / Math.max(environments, 1)));
 }
 
-export async function readReportRows(q: Queryable, filter: ReportFilter): Promise<ReportRows> {
+export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], filter: ReportFilter): Promise<ReportRows> {
   const outcomes = await listOutcomes(q, filter);
-  const states = await listEnvironmentStates(q, filter);
+  const states = await listEnvironmentStates(q, kind, filter);
   const timeline = await newestPerEnvironment(q, filter, timelineShare(new Set(outcomes.map((d) => d.env)).size));
   // Records still open get details as well, wherever they are: the grid's marks link to them.
   const inGrid = states.flatMap((s) => s.open);
