@@ -1,7 +1,7 @@
 import type { Deployment, DeploymentEvent } from './deployment.js';
 import { formatDuration } from './duration.js';
 import type { Output, Painted } from './output.js';
-import { printable } from './terminal/printable.js';
+import { printable, printableAscii } from './terminal/printable.js';
 import { cutEnd, displayWidth } from './terminal/width.js';
 
 /** Local time, to the second, for people reading a terminal. */
@@ -32,16 +32,52 @@ const narrowestCut = 8;
  */
 export function table(header: string[], rows: Cell[][], fit: TableFit = { width: undefined, cuttable: [] }): string {
   // Each cell is measured once: a status table has some 1,750 cells, and measuring is most of laying them out.
-  const measured = (text: string, cut: boolean) => ({ text, cut, width: displayWidth(text) });
-  const titles = header.map((title) => measured(title, false));
-  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? measured(printable(cell), true) : measured(cell.painted, false))));
-  const widths = titles.map((title, column) => Math.max(title.width, ...cells.map((row) => row[column]?.width ?? 0)));
-  if (fit.width !== undefined) narrow(widths, header, fit.width, fit.cuttable);
-  const fitted = (cell: { text: string; cut: boolean; width: number }, column: number) =>
-    cell.cut && cell.width > widths[column]! && fit.cuttable.includes(column) ? measured(cutEnd(cell.text, widths[column]!), true) : cell;
-  const line = (row: { text: string; width: number }[]) =>
-    row.map(({ text, width }, column) => (column === row.length - 1 ? text : text + ' '.repeat(Math.max(0, widths[column]! - width)))).join('  ').trimEnd();
-  return [line(titles), ...cells.map((row) => line(row.map(fitted)))].join('\n');
+  // Plain loops over flat arrays: the table is laid out once per process, by code not yet optimised, where each
+  // closure call and object per cell costs.
+  const columns = header.length;
+  const texts: string[] = [];
+  const widths: number[] = [];
+  const cuttableText: boolean[] = [];
+  const columnWidths = header.map(displayWidth);
+  // Most tables are printable ASCII throughout, which one test of all their text shows: each such cell is then
+  // itself, as wide as it is long.
+  const plainAscii = printableAscii.test(rows.map((row) => row.map((cell) => (typeof cell === 'string' ? cell : '')).join('')).join(''));
+  for (const row of rows) {
+    for (let column = 0; column < columns; column++) {
+      const cell = row[column];
+      const plain = typeof cell === 'string' && plainAscii;
+      const text = cell === undefined ? '' : typeof cell === 'string' ? (plain ? cell : printable(cell)) : cell.painted;
+      const width = plain ? text.length : displayWidth(text);
+      texts.push(text);
+      widths.push(width);
+      cuttableText.push(typeof cell === 'string');
+      if (width > columnWidths[column]!) columnWidths[column] = width;
+    }
+  }
+  if (fit.width !== undefined) narrow(columnWidths, header, fit.width, fit.cuttable);
+  const lines = [layOut(header, header.map(displayWidth), 0, columnWidths)];
+  for (let column = 0; column < columns; column++) {
+    if (!fit.cuttable.includes(column)) continue;
+    for (let at = column; at < texts.length; at += columns) {
+      if (cuttableText[at] && widths[at]! > columnWidths[column]!) {
+        texts[at] = cutEnd(texts[at]!, columnWidths[column]!);
+        widths[at] = displayWidth(texts[at]!);
+      }
+    }
+  }
+  for (let start = 0; start < texts.length; start += columns) lines.push(layOut(texts, widths, start, columnWidths));
+  return lines.join('\n');
+}
+
+/** One row of the table: the cells from `start`, each padded to its column's width but the last. */
+function layOut(texts: readonly string[], widths: readonly number[], start: number, columnWidths: readonly number[]): string {
+  let line = '';
+  const last = columnWidths.length - 1;
+  for (let column = 0; column <= last; column++) {
+    line += texts[start + column]!;
+    if (column < last) line += ' '.repeat(Math.max(0, columnWidths[column]! - widths[start + column]!)) + '  ';
+  }
+  return line.trimEnd();
 }
 
 /** Narrows the widest cuttable column, then the next, until the row fits in `width` or none can give more. */

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { cleanup } from '../src/cleanup.js';
-import { listEnvironmentStates, type EnvironmentState } from '../src/db/deployments.js';
+import { listEnvironmentStates, listShownEnvironmentStates, type EnvironmentState, type ShownDeployment } from '../src/db/deployments.js';
 import { importDeployments } from '../src/db/import-deployments.js';
 import { migrations } from '../src/db/migrations.js';
 import { openStore } from '../src/db/store.js';
 import { applyTransition } from '../src/db/transition.js';
-import { toDeployment } from '../src/deployment.js';
+import { toDeployment, type Deployment } from '../src/deployment.js';
 import type { ImportedDeployment } from '../src/import/imported-deployment.js';
 import type { Status } from '../src/lifecycle.js';
 import { days, insertHistory, type HistoryRow } from './support/history-rows.js';
@@ -49,13 +49,21 @@ function mixedHistory(count: number, start: number): HistoryRow[] {
   }));
 }
 
+function shownOf({ id, key, app, env, version, image, commitSha, status, operator, createdAt, completedAt }: Deployment): ShownDeployment {
+  return { id, key, app, env, version, image, commitSha, status, operator, createdAt, completedAt };
+}
+
 /** Reads status and every record in one transaction of a freshly opened store, and compares them for each filter. */
 async function expectStatusFromEveryRecord(spec: string, filters: { app?: string; env?: string }[]): Promise<EnvironmentState[]> {
   const opened = await openStore(spec, 'read');
   try {
     const all = await opened.read(async (tx) => (await tx.selectFrom('deployments').selectAll().execute()).map(toDeployment));
     for (const filter of filters) {
-      expect(await opened.read((tx) => listEnvironmentStates(tx, opened.dialect.kind, filter)), JSON.stringify(filter)).toEqual(expectedStates(all, filter));
+      const expected = expectedStates(all, filter);
+      expect(await opened.read((tx) => listEnvironmentStates(tx, opened.dialect.kind, filter)), JSON.stringify(filter)).toEqual(expected);
+      // What a terminal's table reads: the same records, each with only the columns it shows.
+      const shown = expected.map((state) => ({ ...state, current: state.current && shownOf(state.current), open: state.open.map(shownOf) }));
+      expect(await opened.read((tx) => listShownEnvironmentStates(tx, opened.dialect.kind, filter)), JSON.stringify(filter)).toEqual(shown);
     }
     return await opened.read((tx) => listEnvironmentStates(tx, opened.dialect.kind, {}));
   } finally {

@@ -1,4 +1,4 @@
-import { listEnvironmentStates, type EnvironmentState } from '../db/deployments.js';
+import { listEnvironmentStates, listShownEnvironmentStates, type EnvironmentState, type ShownDeployment } from '../db/deployments.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { localTime, table } from '../format.js';
 import type { Output } from '../output.js';
@@ -16,12 +16,14 @@ export async function run(ctx: CommandContext, options: StatusOptions): Promise<
     app: options.app === undefined ? undefined : valid.requireName(options.app, '--app'),
     env: options.env === undefined ? undefined : valid.requireName(options.env, '--env'),
   };
-  const states = await withStore(ctx, (store) => store.read((tx) => listEnvironmentStates(tx, store.dialect.kind, filter)), 'read');
+  // --json gives whole records; a table reads only the columns it shows.
+  const list = ctx.out.json ? listEnvironmentStates : listShownEnvironmentStates;
+  const states = await withStore(ctx, (store) => store.read((tx) => list(tx, store.dialect.kind, filter)), 'read');
   ctx.out.result(states, () => statusTable(ctx.out, states));
   return ExitCode.ok;
 }
 
-function statusTable(out: Output, states: EnvironmentState[]): string {
+function statusTable(out: Output, states: EnvironmentState<ShownDeployment>[]): string {
   if (states.length === 0) return 'nothing deployed yet';
   return table(
     ['APP', 'ENV', 'VERSION', 'DEPLOYED', 'BY', 'KEY', 'OPEN'],
