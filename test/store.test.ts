@@ -78,6 +78,24 @@ describeEachStore('the store on %s', (kind) => {
     expect(after.events).toHaveLength(1);
   });
 
+  it('a read sees one moment: a change committed between its statements is not in the second', async () => {
+    const [id] = await store.write((tx) => insertDeployment(tx, row('web', 'prod', 'running')));
+    const other = await openStore(test.spec);
+    try {
+      const seen = await store.read(async (tx) => {
+        const record = await tx.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+        // Another process finishes the deployment while this read (show's record, then its events) is between statements.
+        expect(await other.write((other) => applyTransition(other, { id, from: 'running', to: 'success', source: 'cli' }))).toBe(true);
+        const events = await tx.selectFrom('deployment_events').select('to_status').where('deployment_id', '=', id).execute();
+        return { status: record.status, events: events.map((event) => event.to_status) };
+      });
+      expect(seen).toEqual({ status: 'running', events: [] });
+      expect(await store.read((tx) => tx.selectFrom('deployment_events').select('to_status').where('deployment_id', '=', id).execute())).toEqual([{ to_status: 'success' }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a final status never changes, even asked with the right from-status', async () => {
     const [id] = await store.write((tx) => insertDeployment(tx, row('web', 'prod', 'success')));
     await expect(store.write((tx) => applyTransition(tx, { id, from: 'success', to: 'failed', source: 'cli' }))).rejects.toThrow(/illegal transition/);

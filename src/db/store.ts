@@ -68,8 +68,14 @@ export class Store {
     this.statusListener = listener;
   }
 
+  /**
+   * A read transaction: all its statements see the store as it was at its first. PostgreSQL's default isolation,
+   * read committed, would let each statement see what committed since the one before (show's record still
+   * running, its events already ending in success); repeatable read, which a read-only transaction keeps without
+   * ever failing, takes one snapshot. SQLite's read transactions do so always (and take no isolation level).
+   */
   read<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.run(() => this.db.transaction().setAccessMode('read only').execute(work));
+    return this.run(() => this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work));
   }
 
   async migrate(): Promise<void> {
