@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { FakeKubeApi } from '../fixtures/kube-api-server.js';
 import { writeKubeconfig } from '../fixtures/kube-config.js';
-import { openStore } from '../src/db/store.js';
-import { recordDeployment } from '../src/record.js';
+import { openStore } from '../src/db/open-store.js';
+import { recordDeployment } from '../src/deploy/record.js';
 
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
 

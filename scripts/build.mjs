@@ -3,7 +3,7 @@
 //   less than its ES-module loader, which resolved, linked and evaluated some twenty chunks before a query ran.
 //   Modules a command reaches by `await import()` are wrapped to run only when first imported, so a command
 //   still runs only its own code.
-// - dist/query.cjs: the same CLI with only the query commands (src/bundle-choice.ts): some 40% fewer bytes to read
+// - dist/query.cjs: the same CLI with only the query commands (src/config/bundle-choice.ts): some 40% fewer bytes to read
 //   and compile at every start of the commands run most often. dist/bundle-choice.cjs tells bin/shiplog.js which
 //   bundle a command line needs.
 // - dist/vendor/*.cjs: the two heavy bundled libraries, each a file of its own that only the commands using it
@@ -89,7 +89,7 @@ const commanderChildProcessOnUse = {
 };
 
 /**
- * env-ci (which CI system runs shiplog, src/ci-env.ts) runs `git` through execa when a system's variables lack the
+ * env-ci (which CI system runs shiplog, src/ci/environment.ts) runs `git` through execa when a system's variables lack the
  * commit or branch (Jenkins without GIT_COMMIT, CodeBuild, TeamCity) and outside any CI. shiplog takes only what
  * the environment says and never starts a process to learn it: for env-ci, execa is a stand-in whose execaSync
  * throws, which env-ci reads as "git could not tell". It also spares loading execa: ~30 ms of CPU.
@@ -151,7 +151,7 @@ const vendorAsExternal = {
 
 /**
  * In the query bundle, the modules of the other commands are stand-ins: bin/shiplog.js never runs them from it
- * (src/bundle-choice.ts), and their code, with the providers and libraries it reaches, stays out of its bytes.
+ * (src/config/bundle-choice.ts), and their code, with the providers and libraries it reaches, stays out of its bytes.
  */
 function onlyCommands(modules) {
   return {
@@ -224,7 +224,7 @@ rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist/vendor', { recursive: true });
 
 const kubernetesExports = await usedExports('@kubernetes/client-node');
-await build({ ...common, sourcemap: false, entryPoints: ['src/bundle-choice.ts'], outfile: 'dist/bundle-choice.cjs' });
+await build({ ...common, sourcemap: false, entryPoints: ['src/config/bundle-choice.ts'], outfile: 'dist/bundle-choice.cjs' });
 await build({ ...common, entryPoints: ['src/db/postgres-pool.ts'], outfile: 'dist/postgres-pool.cjs', external: runtimePackages, plugins: [vendorAsExternal] });
 const { queryCommandModules } = createRequire(import.meta.url)('../dist/bundle-choice.cjs');
 const cliBundle = {

@@ -1,14 +1,14 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { commandNamed } from './bundle-choice.js';
 import type { CommandContext } from './commands/context.js';
 import { completionShells, completionValueKinds, type CompletionShell, type CompletionValueKind } from './completion/kinds.js';
-import { commandLineError, isAboutCommandLine, withHelpPointer } from './command-line-errors.js';
+import { commandNamed } from './config/bundle-choice.js';
 import { findConfigFile } from './config/config-file.js';
+import { statuses } from './deployment/lifecycle.js';
 import { ExitCode, ShiplogError, type ExitCodeValue } from './errors.js';
-import { statuses } from './lifecycle.js';
 import type { IntegrationOptions } from './integrations/settings.js';
-import { Output } from './output.js';
 import { colourSetting } from './terminal/colour.js';
+import { commandLineError, isAboutCommandLine, withHelpPointer } from './terminal/command-line-errors.js';
+import { Output } from './terminal/output.js';
 import { printable } from './terminal/printable.js';
 import { standardStream, type StandardStream } from './terminal/standard-stream.js';
 

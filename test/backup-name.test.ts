@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { defaultBackupPath } from '../src/backup.js';
+import { defaultBackupPath } from '../src/repair/backup.js';
 
 const now = new Date('2026-01-31T12:00:00.250Z');
 let dir: string;

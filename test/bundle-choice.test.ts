@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bundleFor, queryCommandModules } from '../src/bundle-choice.js';
+import { bundleFor, queryCommandModules } from '../src/config/bundle-choice.js';
 import { runCli } from './support/cli.js';
 
 const distDir = fileURLToPath(new URL('../dist/', import.meta.url));

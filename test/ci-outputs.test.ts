@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
-import { formatDuration } from '../src/duration.js';
+import { formatDuration } from '../src/timing/duration.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { recordRollouts, storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';

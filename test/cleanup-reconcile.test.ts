@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { fakeAccessKey, fakeSecretKey, ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
-import type { CleanupReport } from '../src/cleanup.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
 import { runCliJson } from './support/cli.js';
 import { recordRollouts, storeWithCluster, waitUntil } from './support/kubernetes.js';
 import { execSql, snapshot } from './support/snapshot.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { CleanupReport } from '../src/cleanup.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { duplicateHistory } from './support/duplicate-history.js';
 import { execSql } from './support/snapshot.js';

@@ -2,7 +2,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { CleanupReport } from '../src/cleanup.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { ago, days, insertHistory, linkRollback, minutes } from './support/history-rows.js';
 import { execSql, snapshot } from './support/snapshot.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { DeploymentDiff } from '../src/deployment-diff.js';
+import type { DeploymentDiff } from '../src/insights/deployment-diff.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 

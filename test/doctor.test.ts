@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/commands/doctor.js';
 import { sql } from 'kysely';
 import { migrations } from '../src/db/migrations.js';
-import { openStore } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { ago, insertHistory, minutes } from './support/history-rows.js';
 import { execSql } from './support/snapshot.js';

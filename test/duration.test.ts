@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseSince } from '../src/duration.js';
 import { UsageError } from '../src/errors.js';
+import { formatDuration, parseDuration, parseSince } from '../src/timing/duration.js';
 
 describe('durations', () => {
   it.each([

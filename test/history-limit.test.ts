@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { historyCountLimit } from '../src/db/deployments.js';
-import { openStore } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { insertHistory } from './support/history-rows.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';

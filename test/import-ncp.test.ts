@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { ncpSuite } from '../fixtures/ncp-suite.js';
-import type { CleanupReport } from '../src/cleanup.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
 import { runCliJson, type DeploymentJson } from './support/cli.js';
 import { describeEachStore } from './support/stores.js';
 

@@ -3,12 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { CleanupReport } from '../src/cleanup.js';
 import type { ImportReport } from '../src/commands/import.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
+import { klepaasHistoryTable } from './support/klepaas-schema.js';
 import { snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
-import { klepaasHistoryTable } from './support/klepaas-schema.js';
 
 /** A klepaas database as its later versions left it: an environment column and rollback links. */
 function klepaasFile(dir: string): string {

@@ -1,11 +1,11 @@
 import { beforeEach, expect, it } from 'vitest';
 import { FakeKubeApi } from '../fixtures/kube-api-server.js';
 import { writeKubeconfig } from '../fixtures/kube-config.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
 import { runCli, runCliJson, type DeploymentJson } from './support/cli.js';
 import { kubeTuning, recordRollouts, storeWithCluster, waitUntil } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
-import type { CleanupReport } from '../src/cleanup.js';
 
 /**
  * The deployments are recorded through context 'fake' (KUBECONFIG); the later commands run on a machine whose

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, finality, isActive, isFinal, statuses, type Status } from '../src/lifecycle.js';
+import { canTransition, finality, isActive, isFinal, statuses, type Status } from '../src/deployment/lifecycle.js';
 
 describe('the status lifecycle', () => {
   const allowed: [Status, Status][] = [

@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appliedMigrations, migrations } from '../src/db/migrations.js';
-import { openStore } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
 import { runCli } from './support/cli.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
 

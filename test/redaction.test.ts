@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OutputTail } from '../src/providers/command/output-tail.js';
-import { redact, secretValues } from '../src/redaction.js';
+import { redact, secretValues } from '../src/secrets/redaction.js';
 
 describe('which environment values are secrets', () => {
   it.each([

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../src/db/schema.js';
-import type { Deployment } from '../src/deployment.js';
-import type { Status } from '../src/lifecycle.js';
-import { changeApplied, decideRollback, type RollbackDecision, type RollbackWanted } from '../src/rollback-rule.js';
+import type { ProviderName, Deployment } from '../src/deployment/deployment.js';
+import type { Status } from '../src/deployment/lifecycle.js';
+import { changeApplied, decideRollback, type RollbackDecision, type RollbackWanted } from '../src/rollback/rule.js';
 
 let nextId = 0;
 

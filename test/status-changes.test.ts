@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openStore } from '../src/db/open-store.js';
 import type { StatusChange } from '../src/db/status-changes.js';
-import { openStore, type Store } from '../src/db/store.js';
+import type { Store } from '../src/db/store.js';
 import { applyTransition } from '../src/db/transition.js';
-import { recordDeployment } from '../src/record.js';
-import { Tracker } from '../src/tracker.js';
+import { recordDeployment } from '../src/deploy/record.js';
+import { Tracker } from '../src/tracking/tracker.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
 describeEachStore('status changes told after commit on %s', (kind) => {

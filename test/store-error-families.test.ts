@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
+import type { Store } from '../src/db/store.js';
 
 /** A driver error as better-sqlite3 or pg throws it: a message and a code. */
 const failure = (code: string, message = `failure ${code}`) => Object.assign(new Error(message), { code });

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { quickPolling } from '../fixtures/ncp-cli-env.js';
-import { openStore } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
 import { runCli, runCliJson, startCli, type DeploymentJson } from './support/cli.js';
 import { recordRollouts, startFakeCluster, stderrSoFar, type FakeCluster } from './support/kubernetes.js';
 import { startPostgresCluster, type PostgresCluster } from './support/postgres-cluster.js';

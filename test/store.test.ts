@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { insertDeployment } from '../src/db/deployments.js';
 import { migrations } from '../src/db/migrations.js';
-import { openStore, type Store } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
+import type { Store } from '../src/db/store.js';
 import { applyTransition } from '../src/db/transition.js';
+import { recordDeployment } from '../src/deploy/record.js';
+import { newDeploymentKey } from '../src/deployment/ids.js';
 import { EnvironmentError } from '../src/errors.js';
-import { newDeploymentKey } from '../src/ids.js';
-import { recordDeployment } from '../src/record.js';
-import { Tracker } from '../src/tracker.js';
+import { Tracker } from '../src/tracking/tracker.js';
 import { execSql, snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 

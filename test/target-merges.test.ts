@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/db/store.js';
+import { openStore } from '../src/db/open-store.js';
+import type { Store } from '../src/db/store.js';
 import { lockedTarget } from '../src/db/targets.js';
 import { insertHistory } from './support/history-rows.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { table } from '../src/format.js';
 import { colourLevel, colourSetting, liveProgress } from '../src/terminal/colour.js';
+import { table } from '../src/terminal/format.js';
 import { printable, type Layout } from '../src/terminal/printable.js';
 import { cutEnd, displayWidth, fitLine } from '../src/terminal/width.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { maskUrl } from '../../src/db/masked-url.js';
+import { maskUrl } from '../../src/secrets/masked-url.js';
 import { deploymentColumns, eventColumns, rollbackMarks, type BenchStore, type EnvironmentCounts } from './bench-store.js';
 import type { SyntheticHistory } from './synthetic-history.js';
 

@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
-import type { DeploymentEventsTable, DeploymentsTable, ProviderName } from '../../src/db/schema.js';
-import { ulid } from '../../src/ids.js';
-import type { EventSource, Status } from '../../src/lifecycle.js';
+import type { DeploymentEventsTable, DeploymentsTable } from '../../src/db/schema.js';
+import type { ProviderName } from '../../src/deployment/deployment.js';
+import { ulid } from '../../src/deployment/ids.js';
+import type { EventSource, Status } from '../../src/deployment/lifecycle.js';
 
 /** One deployments row as the seeders insert it, with an explicit id so events and rollbacks can point at it. */
 export type SeedDeployment = Omit<Selectable<DeploymentsTable>, 'lease_owner' | 'heartbeat_at'>;

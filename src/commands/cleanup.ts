@@ -1,10 +1,10 @@
-import { cleanup, type CleanupReport, type CleanupRequest, type StaleChange } from '../cleanup.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration, parseDuration } from '../duration.js';
+import type { Deployment } from '../deployment/deployment.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { localTime } from '../format.js';
-import type { Output } from '../output.js';
+import { cleanup, type CleanupReport, type CleanupRequest, type StaleChange } from '../repair/cleanup.js';
+import { localTime } from '../terminal/format.js';
+import type { Output } from '../terminal/output.js';
 import { printable } from '../terminal/printable.js';
+import { formatDuration, parseDuration } from '../timing/duration.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface CleanupOptions {

@@ -21,9 +21,9 @@ export async function run(ctx: CommandContext, kind: CompletionValueKind): Promi
 /** Opened as it is, so a Tab press never migrates a store; a SQLite file that does not exist is not created. */
 async function readValues(db: string | undefined, kind: CompletionValueKind): Promise<string[]> {
   const [{ openStore }, { parseStoreSpec }, { listCompletionValues }] = await Promise.all([
-    import('../db/store.js'),
+    import('../db/open-store.js'),
     import('../db/store-spec.js'),
-    import('../db/completion-values.js'),
+    import('../completion/stored-values.js'),
   ]);
   const spec = parseStoreSpec(db);
   if (spec.kind === 'sqlite' && !existsSync(spec.path)) return [];

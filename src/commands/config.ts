@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { configFileName } from '../config/config-file.js';
 import { effectiveSettings, type EffectiveSettings, type Setting } from '../config/effective-settings.js';
+import { quoted } from '../deployment/validate.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { quoted } from '../validate.js';
 import type { CommandContext } from './context.js';
 
 /** `shiplog config`: the settings a command run here starts from, and where each came from. Reads no store. */

@@ -1,7 +1,7 @@
 import type { Store, StoreAccess } from '../db/store.js';
 import { listenForStatusChanges } from '../integrations/listen.js';
 import { readIntegrationSettings, type IntegrationOptions } from '../integrations/settings.js';
-import type { Output } from '../output.js';
+import type { Output } from '../terminal/output.js';
 
 /** What every command gets from the global options. */
 export interface CommandContext {
@@ -32,7 +32,7 @@ export async function withStore<T>(ctx: CommandContext, work: (store: Store) => 
 }
 
 async function openFor(ctx: CommandContext, access: StoreAccess): Promise<Store> {
-  const [{ openStore }, { StoreMissingError }] = await Promise.all([import('../db/store.js'), import('../db/store-spec.js')]);
+  const [{ openStore }, { StoreMissingError }] = await Promise.all([import('../db/open-store.js'), import('../db/store-spec.js')]);
   try {
     return await openStore(ctx.db, access);
   } catch (error) {

@@ -1,10 +1,11 @@
-import { ciMetadata } from '../ci-env.js';
-import { CiReport } from '../ci-outputs/ci-report.js';
-import { runDeployFlow } from '../deploy-flow.js';
-import { parseTimeLimit } from '../duration.js';
+import { ciMetadata } from '../ci/environment.js';
+import { CiReport } from '../ci/report.js';
+import { runDeployFlow } from '../deploy/flow.js';
+import * as valid from '../deployment/validate.js';
 import type { ExitCodeValue } from '../errors.js';
-import { planDeploy, type ProviderOptions } from '../providers/select.js';
-import * as valid from '../validate.js';
+import type { ProviderOptions } from '../providers/provider.js';
+import { planDeploy } from '../providers/select.js';
+import { parseTimeLimit } from '../timing/duration.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface DeployOptions extends ProviderOptions {

@@ -1,9 +1,9 @@
 import { getDeployment } from '../db/deployments.js';
-import { diffDeployments, type DeploymentDiff } from '../deployment-diff.js';
-import type { Deployment } from '../deployment.js';
+import type { Deployment } from '../deployment/deployment.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { localTime, table } from '../format.js';
-import type { Output } from '../output.js';
+import { diffDeployments, type DeploymentDiff } from '../insights/deployment-diff.js';
+import { localTime, table } from '../terminal/format.js';
+import type { Output } from '../terminal/output.js';
 import { printable } from '../terminal/printable.js';
 import { withStore, type CommandContext } from './context.js';
 

@@ -1,6 +1,6 @@
 import type { Check } from '../doctor/check.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import type { Output } from '../output.js';
+import type { Output } from '../terminal/output.js';
 import { printable } from '../terminal/printable.js';
 import type { CommandContext } from './context.js';
 

@@ -1,10 +1,10 @@
-import { CiReport } from '../ci-outputs/ci-report.js';
+import { CiReport } from '../ci/report.js';
 import { getDeployment } from '../db/deployments.js';
 import { applyTransition } from '../db/transition.js';
+import { finalStatuses, isFinal } from '../deployment/lifecycle.js';
+import * as valid from '../deployment/validate.js';
 import { ConflictError, ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { finalStatuses, isFinal } from '../lifecycle.js';
 import { printable } from '../terminal/printable.js';
-import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface FinishOptions {

@@ -1,8 +1,8 @@
 import { listHistory } from '../db/deployments.js';
-import { parseSince } from '../duration.js';
+import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { historyTable } from '../format.js';
-import * as valid from '../validate.js';
+import { historyTable } from '../terminal/format.js';
+import { parseSince } from '../timing/duration.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface HistoryOptions {

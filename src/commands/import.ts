@@ -1,8 +1,8 @@
 import { importDeployments } from '../db/import-deployments.js';
+import type { ImportDefaults, ImportRead } from '../deployment/imported.js';
+import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import type { ImportDefaults, ImportRead } from '../import/imported-deployment.js';
 import { printable } from '../terminal/printable.js';
-import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface ImportOptions {

@@ -1,22 +1,22 @@
 import type { Transaction } from 'kysely';
-import { CiReport } from '../ci-outputs/ci-report.js';
+import { CiReport } from '../ci/report.js';
 import { getDeployment, listOpenRefs, type OpenFilter } from '../db/deployments.js';
 import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration, parseTimeLimit } from '../duration.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { isFinal } from '../deployment/lifecycle.js';
+import { worstExitCode } from '../deployment/worst-outcome.js';
 import { ExitCode, exitCodeForStatus, ShiplogError, UsageError, type ExitCodeValue } from '../errors.js';
-import { openSelection, unfollowableLine, type SelectionOptions } from '../follow-selection.js';
-import { interruptible } from '../interrupt.js';
-import { isFinal } from '../lifecycle.js';
 import { pollDeployments, type PollEnd, type PollTarget } from '../polling/poll-deployments.js';
 import { pollSettings, type PollOptions, type PollSettings } from '../polling/poll-settings.js';
 import { polledProviders, probeFor, requirePolled } from '../polling/probe-for.js';
+import { outcomeLine } from '../terminal/format.js';
 import { progressDisplay } from '../terminal/progress-display.js';
-import { leaseTtlMs, Tracker } from '../tracker.js';
-import { worstExitCode } from '../worst-outcome.js';
+import { formatDuration, parseTimeLimit } from '../timing/duration.js';
+import { openSelection, unfollowableLine, type SelectionOptions } from '../tracking/follow-selection.js';
+import { interruptible } from '../tracking/interrupt.js';
+import { leaseTtlMs, Tracker } from '../tracking/tracker.js';
 import { withStore, type CommandContext } from './context.js';
-import { outcomeLine } from '../format.js';
 
 export interface PollCommandOptions extends PollOptions, SelectionOptions {
   timeout?: string;
@@ -31,7 +31,7 @@ const defaultTimeoutMs = 5 * 60_000;
  * (credentials or a header's variable missing here, or refused by its service) is reported on its own line and
  * left as it is while the others are polled, and counts as exit 5; polled alone, it is the command's error. At
  * the time limit running records become `timeout`; Ctrl-C leaves them `running`. The exit code is the worst
- * outcome (see worst-outcome.ts).
+ * outcome (see deployment/worst-outcome.ts).
  */
 export async function run(ctx: CommandContext, refs: string[], options: PollCommandOptions): Promise<ExitCodeValue> {
   if (refs.length === 0 && !options.all) throw new UsageError('name the deployments to poll, or pass --all for every open NCP and HTTP deployment', 'missing_argument');
@@ -124,7 +124,7 @@ async function named(tx: Transaction<Database>, refs: readonly string[]): Promis
   return [...found.values()];
 }
 
-/** `--all`: the NCP and HTTP deployments its filters take (follow-selection.ts), read in one transaction. */
+/** `--all`: the NCP and HTTP deployments its filters take (tracking/follow-selection.ts), read in one transaction. */
 async function openPolledDeployments(tx: Transaction<Database>, filter: OpenFilter): Promise<Deployment[]> {
   const refs = await listOpenRefs(tx, filter);
   return Promise.all(refs.map(([id]) => getDeployment(tx, String(id))));

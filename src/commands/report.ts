@@ -1,12 +1,12 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readCommitTimes } from '../commit-times.js';
-import { parseSince } from '../duration.js';
+import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { reportModel } from '../report/report-model.js';
-import { reportPage } from '../report/report-page.js';
-import { readReportRows } from '../report/report-rows.js';
-import * as valid from '../validate.js';
+import { readCommitTimes } from '../insights/commit-times.js';
+import { reportModel } from '../insights/report/report-model.js';
+import { reportPage } from '../insights/report/report-page.js';
+import { readReportRows } from '../insights/report/report-rows.js';
+import { parseSince } from '../timing/duration.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface ReportOptions {

@@ -1,16 +1,16 @@
-import { ciMetadata } from '../ci-env.js';
-import { CiReport } from '../ci-outputs/ci-report.js';
-import { runDeployFlow, type DeploymentRequest } from '../deploy-flow.js';
-import type { Deployment } from '../deployment.js';
-import { parseTimeLimit } from '../duration.js';
+import { ciMetadata } from '../ci/environment.js';
+import { CiReport } from '../ci/report.js';
+import { runDeployFlow, type DeploymentRequest } from '../deploy/flow.js';
+import type { Deployment } from '../deployment/deployment.js';
+import * as valid from '../deployment/validate.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { localTime } from '../format.js';
-import type { Output } from '../output.js';
-import { planRollback } from '../rollback-plan.js';
+import { planRollback } from '../rollback/plan.js';
+import { described } from '../rollback/rule.js';
+import { chooseRollback } from '../rollback/target.js';
+import { localTime } from '../terminal/format.js';
+import type { Output } from '../terminal/output.js';
 import { printable } from '../terminal/printable.js';
-import { described } from '../rollback-rule.js';
-import { chooseRollback } from '../rollback-target.js';
-import * as valid from '../validate.js';
+import { parseTimeLimit } from '../timing/duration.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface RollbackOptions {
@@ -31,7 +31,7 @@ export interface RollbackPreview {
   dryRun: true;
   replacing: Deployment;
   rollbackTo: Deployment;
-  /** Why `replacing` is taken to run now and `rollbackTo` is chosen (rollback-rule.ts). */
+  /** Why `replacing` is taken to run now and `rollbackTo` is chosen (rollback/rule.ts). */
   reason: string;
   provider: string;
   target: Record<string, unknown> | null;

@@ -1,6 +1,6 @@
 import { getDeployment, listEvents } from '../db/deployments.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { deploymentDetails } from '../format.js';
+import { deploymentDetails } from '../terminal/format.js';
 import { withStore, type CommandContext } from './context.js';
 
 export async function run(ctx: CommandContext, ref: string): Promise<ExitCodeValue> {

@@ -1,14 +1,14 @@
-import { readCommitTimes } from '../commit-times.js';
 import { listOutcomes } from '../db/outcomes.js';
-import { countOutcomes, type DeploymentCounts } from '../deployment-counts.js';
-import { doraKeys, type DoraKeys } from '../dora.js';
-import { eliteChangeFailureRate, eliteRecoveryMs } from '../dora-tiers.js';
-import { formatDuration, parseSince } from '../duration.js';
+import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { localTime, table } from '../format.js';
-import { openMetricsText } from '../metrics/openmetrics.js';
-import { countByTarget } from '../metrics/target-counts.js';
-import * as valid from '../validate.js';
+import { readCommitTimes } from '../insights/commit-times.js';
+import { countOutcomes, type DeploymentCounts } from '../insights/deployment-counts.js';
+import { eliteChangeFailureRate, eliteRecoveryMs } from '../insights/dora-tiers.js';
+import { doraKeys, type DoraKeys } from '../insights/dora.js';
+import { openMetricsText } from '../insights/metrics/openmetrics.js';
+import { countByTarget } from '../insights/metrics/target-counts.js';
+import { localTime, table } from '../terminal/format.js';
+import { formatDuration, parseSince } from '../timing/duration.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface StatsOptions {

@@ -1,9 +1,9 @@
 import { listEnvironmentStates, listShownEnvironmentStates, type EnvironmentState, type ShownDeployment } from '../db/deployments.js';
+import * as valid from '../deployment/validate.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { localTime, table } from '../format.js';
-import type { Output } from '../output.js';
+import { localTime, table } from '../terminal/format.js';
+import type { Output } from '../terminal/output.js';
 import { printable } from '../terminal/printable.js';
-import * as valid from '../validate.js';
 import { withStore, type CommandContext } from './context.js';
 
 export interface StatusOptions {

@@ -1,13 +1,13 @@
-import { CiReport } from '../ci-outputs/ci-report.js';
+import { CiReport } from '../ci/report.js';
 import { getDeployment, listOpenRefs } from '../db/deployments.js';
-import type { Deployment } from '../deployment.js';
-import { parseTimeLimit } from '../duration.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { isActive, isFinal } from '../deployment/lifecycle.js';
+import { worstExitCode } from '../deployment/worst-outcome.js';
 import { exitCodeForStatus, UsageError, type ExitCodeValue, type ShiplogError } from '../errors.js';
-import { openSelection, selectionArgs, type SelectionOptions } from '../follow-selection.js';
-import { isActive, isFinal } from '../lifecycle.js';
-import { worstExitCode } from '../worst-outcome.js';
+import { outcomeLine } from '../terminal/format.js';
+import { parseTimeLimit } from '../timing/duration.js';
+import { openSelection, selectionArgs, type SelectionOptions } from '../tracking/follow-selection.js';
 import { withStore, type CommandContext } from './context.js';
-import { outcomeLine } from '../format.js';
 
 export interface TrackOptions extends SelectionOptions {
   follow?: boolean;
@@ -20,7 +20,7 @@ export interface TrackOptions extends SelectionOptions {
 /**
  * `track [ID…] [--all] [--follow] [--timeout DUR]`: follows Kubernetes deployments until each rollout completes
  * or fails. With --json, an array of the deployments, as `poll` prints. Exit code: the worst outcome among them
- * (5 > 3 > 1 > 0, see worst-outcome.ts); a `--follow` watcher stopped by SIGINT/SIGTERM exits 0, since stopping
+ * (5 > 3 > 1 > 0, see deployment/worst-outcome.ts); a `--follow` watcher stopped by SIGINT/SIGTERM exits 0, since stopping
  * is how a watcher ends. A deployment this process cannot follow (its kubeconfig context is not here) is reported
  * on its own line and left as it is while the others are followed, and counts as exit 5; named alone, it is the
  * command's error.

@@ -1,4 +1,4 @@
-import { maskUrl } from '../db/masked-url.js';
+import { maskUrl } from '../secrets/masked-url.js';
 
 const envReference = /^(?:[A-Za-z][\w.-]* +)?env:[A-Za-z_][A-Za-z0-9_]*$/;
 /** Keys whose whole URL is the secret: a webhook's path is its credential (Slack's `/services/T…/B…/…`). */

@@ -1,5 +1,6 @@
-import { toDeployment, type Deployment } from '../deployment.js';
-import type { Status } from '../lifecycle.js';
+import type { Deployment } from '../deployment/deployment.js';
+import type { Status } from '../deployment/lifecycle.js';
+import { toDeployment } from './deployment-rows.js';
 import { unsettledIndexTerm } from './deployments.js';
 import type { Queryable } from './store.js';
 

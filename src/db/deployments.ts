@@ -1,11 +1,13 @@
 import { sql, type Insertable } from 'kysely';
-import { toDeployment, toEvent, type Deployment, type DeploymentEvent } from '../deployment.js';
+import type { Deployment, DeploymentEvent, ProviderName } from '../deployment/deployment.js';
+import { activeStatuses, unsettledStatuses, type Status } from '../deployment/lifecycle.js';
 import { NotFoundError } from '../errors.js';
-import { activeStatuses, unsettledStatuses, type Status } from '../lifecycle.js';
 import { chunks } from './chunks.js';
-import type { DeploymentsTable, ProviderName } from './schema.js';
+import { toDeployment, toEvent } from './deployment-rows.js';
+import type { StoreDialect } from './dialect.js';
 import { selectMany } from './many-rows.js';
-import type { Queryable, StoreDialect } from './store.js';
+import type { DeploymentsTable } from './schema.js';
+import type { Queryable } from './store.js';
 
 /** A deployment's identity, the only thing handed from a committed transaction to the tracker. */
 export type DeploymentRef = readonly [id: number, key: string];

@@ -1,10 +1,12 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { toDeployment, type Deployment } from '../deployment.js';
-import { finality, statuses } from '../lifecycle.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { finality, statuses } from '../deployment/lifecycle.js';
 import { chunks } from './chunks.js';
-import { epochMs, shiftedIso } from './sql-time.js';
+import { toDeployment } from './deployment-rows.js';
+import type { StoreDialect } from './dialect.js';
 import type { DeploymentsTable } from './schema.js';
-import type { Queryable, StoreDialect } from './store.js';
+import { epochMs, shiftedIso } from './sql-time.js';
+import type { Queryable } from './store.js';
 
 /** Records of one deployment written more than once: the one kept and the ones merged into it. */
 export interface DuplicateGroup {

@@ -1,6 +1,6 @@
-import type { ImportedDeployment } from '../import/imported-deployment.js';
-import { newDeploymentKey } from '../ids.js';
-import type { Status } from '../lifecycle.js';
+import { newDeploymentKey } from '../deployment/ids.js';
+import type { ImportedDeployment } from '../deployment/imported.js';
+import type { Status } from '../deployment/lifecycle.js';
 import { chunks } from './chunks.js';
 import { findByIdempotencyKeys } from './deployments.js';
 import type { Queryable } from './store.js';

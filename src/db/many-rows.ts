@@ -1,6 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
+import type { StoreDialect } from './dialect.js';
 import type { Database } from './schema.js';
-import type { Queryable, StoreDialect } from './store.js';
+import type { Queryable } from './store.js';
 
 /**
  * The rows a query selects, in the order of the numbers in `orderColumn`. On PostgreSQL the server sends them as

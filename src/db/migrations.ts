@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { EnvironmentError } from '../errors.js';
+import type { StoreDialect } from './dialect.js';
 import type { Database } from './schema.js';
-import type { StoreDialect } from './store.js';
 
 interface Migration {
   name: string;

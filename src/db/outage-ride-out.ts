@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { retryDelayMs, type BackoffSettings } from '../polling/backoff.js';
+import { retryDelayMs, type BackoffSettings } from '../timing/backoff.js';
 
 /** How long a long-running follower keeps reconnecting to a store that went away (a PostgreSQL restart). */
 export const storeOutageBoundMs = 60_000;

@@ -1,4 +1,4 @@
-import type { Status } from '../lifecycle.js';
+import type { Status } from '../deployment/lifecycle.js';
 import type { Queryable } from './store.js';
 
 /** What the delivery metrics need of one deployment: a plain value, read in one query. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
-import { maskCredentials } from './masked-url.js';
+import { maskCredentials } from '../secrets/masked-url.js';
 
 // This module is built as a file of its own (dist/postgres-pool.cjs), which bin/shiplog.js loads before either CLI
 // bundle and both bundles require: its state, the early pool, is one for the process. It throws none of

@@ -1,10 +1,11 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { maskCredentials, maskUrl } from './masked-url.js';
+import { maskCredentials, maskUrl } from '../secrets/masked-url.js';
+import type { StoreDialect } from './dialect.js';
 import { createPool, readPostgresUrl, takeEarlyConnection } from './postgres-pool.js';
 import type { Database } from './schema.js';
-import { Store, type StoreDialect } from './store.js';
+import { Store } from './store.js';
 
 /** Any fixed number: every shiplog process takes the same advisory lock while it migrates. */
 const migrationLockId = 7_311_452_061;

@@ -1,4 +1,5 @@
-import { toDeployment, type Deployment } from '../deployment.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { toDeployment } from './deployment-rows.js';
 import type { Queryable } from './store.js';
 
 /** The newest success of the same app and environment recorded before `deployment`: the one its success replaces. */

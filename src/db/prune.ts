@@ -1,7 +1,8 @@
 import { sql, type Selectable } from 'kysely';
-import { toDeployment, type Deployment } from '../deployment.js';
-import { finalStatuses } from '../lifecycle.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { finalStatuses } from '../deployment/lifecycle.js';
 import { chunks } from './chunks.js';
+import { toDeployment } from './deployment-rows.js';
 import type { DeploymentsTable } from './schema.js';
 import type { Queryable } from './store.js';
 

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
-import type { EventSource, Status } from '../lifecycle.js';
+import type { ProviderName } from '../deployment/deployment.js';
+import type { EventSource, Status } from '../deployment/lifecycle.js';
 
 /**
  * The store's tables, as every query sees them. Times are ISO-8601 UTC text (`toISOString()`): they sort
@@ -77,5 +78,3 @@ export interface MigrationsTable {
   name: string;
   applied_at: string;
 }
-
-export type ProviderName = 'command' | 'kubernetes' | 'ncp' | 'http' | 'manual';

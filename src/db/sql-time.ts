@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { StoreDialect } from './store.js';
+import type { StoreDialect } from './dialect.js';
 
 /*
  * Time arithmetic inside a query, on the stored ISO-8601 UTC text (`toISOString()`): the one place where

@@ -3,11 +3,12 @@ import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
 import { EnvironmentError } from '../errors.js';
+import type { StoreDialect } from './dialect.js';
 import { schemaIsCurrent } from './migrations.js';
-import { openSqliteDatabase } from './sqlite-library.js';
 import type { Database } from './schema.js';
-import { Store, type StoreAccess, type StoreDialect } from './store.js';
+import { openSqliteDatabase } from './sqlite-library.js';
 import { StoreMissingError } from './store-spec.js';
+import { Store, type StoreAccess } from './store.js';
 
 /** How long a writer waits for another process's transaction before giving up. */
 const busyTimeoutMs = 15_000;

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Deployment, DeploymentEvent } from '../deployment.js';
+import type { Deployment, DeploymentEvent } from '../deployment/deployment.js';
 import type { Database } from './schema.js';
 
 /** One status change this process made, as it committed: the record right after it, and its event. */

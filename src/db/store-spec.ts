@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { maskUrl } from './masked-url.js';
+import { maskUrl } from '../secrets/masked-url.js';
 
 /**
  * The store `--db` / `SHIPLOG_DB` names: a SQLite file, or a PostgreSQL database. `explicit` tells a file

@@ -1,27 +1,13 @@
 import type { Kysely, Transaction } from 'kysely';
-import { EnvironmentError, ShiplogError } from '../errors.js';
-import type { Database } from './schema.js';
+import { ShiplogError } from '../errors.js';
+import type { StoreDialect } from './dialect.js';
 import { migrate } from './migrations.js';
 import { OutageRideOut } from './outage-ride-out.js';
-import { parseStoreSpec } from './store-spec.js';
+import type { Database } from './schema.js';
 import { collectStatusChanges, type StatusChange } from './status-changes.js';
 
 /** A query target: the store itself or a transaction on it. Query functions take this, never a connection. */
 export type Queryable = Kysely<Database> | Transaction<Database>;
-
-/** What differs between SQLite and PostgreSQL, kept in one place so no command branches on the kind. */
-export interface StoreDialect {
-  readonly kind: 'sqlite' | 'postgres';
-  /** The primary key column's type in CREATE TABLE. */
-  readonly idColumn: string;
-  /** Serializes migrations across processes; runs inside the migration's transaction. */
-  lockMigrations(tx: Transaction<Database>): Promise<void>;
-  isUniqueViolation(error: unknown): boolean;
-  /** The connection to the store was lost or refused, as in a server restart: the work may succeed if retried. */
-  isConnectionLoss(error: unknown): boolean;
-  /** Turns a driver error into the one line a user should read, or undefined when it is not the store's fault. */
-  describeFailure(error: unknown): EnvironmentError | undefined;
-}
 
 /**
  * How a command uses the store:
@@ -104,25 +90,5 @@ export class Store {
       if (error instanceof ShiplogError) throw error;
       throw this.dialect.describeFailure(error) ?? error;
     }
-  }
-}
-
-/**
- * Opens the store named by `--db` / `SHIPLOG_DB` (a path or a postgres URL; anything else is exit 2) for
- * `access` (default `write`, see StoreAccess).
- */
-export async function openStore(spec: string | undefined, access: StoreAccess = 'write'): Promise<Store> {
-  const named = parseStoreSpec(spec);
-  const store =
-    named.kind === 'postgres'
-      ? await (await import('./postgres.js')).openPostgresStore(named.url)
-      : await (await import('./sqlite.js')).openSqliteStore(named.path, access, named.explicit);
-  if (access === 'as-is') return store;
-  try {
-    await store.migrate();
-    return store;
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
-import { toDeployment } from '../deployment.js';
-import { canTransition, isFinal, type EventSource, type Status } from '../lifecycle.js';
+import { canTransition, isFinal, type EventSource, type Status } from '../deployment/lifecycle.js';
+import { toDeployment } from './deployment-rows.js';
 import type { DeploymentsTable } from './schema.js';
 import { noteStatusChange } from './status-changes.js';
 import type { Queryable } from './store.js';

@@ -3,13 +3,14 @@ import { sql } from 'kysely';
 import { findAbandoned, staleAge } from '../db/abandoned.js';
 import { findDuplicates } from '../db/duplicates.js';
 import { appliedMigrations, migrations } from '../db/migrations.js';
-import { openStore, type Store } from '../db/store.js';
+import { openStore } from '../db/open-store.js';
 import { parseStoreSpec } from '../db/store-spec.js';
+import type { Store } from '../db/store.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { activeStatuses, unresolvedStatuses } from '../deployment/lifecycle.js';
 import { EnvironmentError } from '../errors.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration } from '../duration.js';
-import { activeStatuses, unresolvedStatuses } from '../lifecycle.js';
-import { leaseExpiredBefore, leaseTtlMs } from '../tracker.js';
+import { formatDuration } from '../timing/duration.js';
+import { leaseExpiredBefore, leaseTtlMs } from '../tracking/tracker.js';
 import { fail, ok, warn, type Check } from './check.js';
 
 /** Above this size a full integrity check reads for too long; quick_check skips the index cross-checks. */

@@ -1,6 +1,6 @@
-import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from './imported-deployment.js';
-import { commitSha, isoTime, SourceFile, text } from './source-file.js';
+import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from '../deployment/imported.js';
 import { UsageError } from '../errors.js';
+import { commitSha, isoTime, SourceFile, text } from './source-file.js';
 
 type Row = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from './imported-deployment.js';
+import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from '../deployment/imported.js';
 import { isoTime, jsonObject, SourceFile, text } from './source-file.js';
 
 type Row = Record<string, unknown>;

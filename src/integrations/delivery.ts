@@ -1,6 +1,6 @@
-import { parseTimeLimit } from '../duration.js';
-import { jittered, parseRetryAfter } from '../polling/backoff.js';
-import { transportReason } from '../transport-reason.js';
+import { transportReason } from '../polling/transport-reason.js';
+import { jittered, parseRetryAfter } from '../timing/backoff.js';
+import { parseTimeLimit } from '../timing/duration.js';
 
 declare const SHIPLOG_VERSION: string;
 

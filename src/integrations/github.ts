@@ -1,8 +1,8 @@
 import { previousSuccess } from '../db/previous-success.js';
 import type { StatusChange } from '../db/status-changes.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration } from '../duration.js';
-import type { Status } from '../lifecycle.js';
+import type { Deployment } from '../deployment/deployment.js';
+import type { Status } from '../deployment/lifecycle.js';
+import { formatDuration } from '../timing/duration.js';
 import type { IntegrationIo } from './integration-io.js';
 import { githubMirror, type GithubMirror, type IntegrationSettings } from './settings.js';
 

@@ -1,7 +1,7 @@
 import type { StatusChange } from '../db/status-changes.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration } from '../duration.js';
-import { isFinal } from '../lifecycle.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { isFinal } from '../deployment/lifecycle.js';
+import { formatDuration } from '../timing/duration.js';
 import type { IntegrationIo } from './integration-io.js';
 import type { GrafanaReceiver } from './settings.js';
 

@@ -1,5 +1,5 @@
 import type { Store } from '../db/store.js';
-import type { Deployment } from '../deployment.js';
+import type { Deployment } from '../deployment/deployment.js';
 import type { Answer, Outbound } from './delivery.js';
 
 /** What an integration may do about a status change, as the announcer provides it. */

@@ -1,6 +1,6 @@
 import type { StatusChange } from '../db/status-changes.js';
 import type { Store } from '../db/store.js';
-import type { Output } from '../output.js';
+import type { Output } from '../terminal/output.js';
 import { concerns, type IntegrationSettings } from './settings.js';
 
 export interface Listening {

@@ -1,6 +1,6 @@
 import type { StatusChange } from '../db/status-changes.js';
-import type { Deployment } from '../deployment.js';
-import { formatDuration } from '../duration.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { formatDuration } from '../timing/duration.js';
 import type { Outbound } from './delivery.js';
 import type { NotifyReceiver } from './settings.js';
 

@@ -1,6 +1,6 @@
 import type { StatusChange } from '../db/status-changes.js';
+import { isFinal, type Status } from '../deployment/lifecycle.js';
 import { UsageError } from '../errors.js';
-import { isFinal, type Status } from '../lifecycle.js';
 
 /** The integration options as commander parsed them (flags, their SHIPLOG_* variables, or the config file). */
 export interface IntegrationOptions {

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from './backoff.js';
+import { parseRetryAfter } from '../timing/backoff.js';
 
 /** A deploy service's HTTP answer, before anything is made of its body. */
 export interface HttpAnswer {

@@ -1,7 +1,7 @@
-import type { Status } from '../lifecycle.js';
+import type { Status } from '../deployment/lifecycle.js';
 import type { FollowedDeployment, FollowOptions } from '../providers/provider.js';
 import { progressDisplay } from '../terminal/progress-display.js';
-import type { Tracker } from '../tracker.js';
+import type { Tracker } from '../tracking/tracker.js';
 import { pollDeployments } from './poll-deployments.js';
 import type { PollSettings } from './poll-settings.js';
 import type { StatusProbe } from './status-probe.js';

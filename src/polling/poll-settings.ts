@@ -1,7 +1,7 @@
-import { parseDuration, parseTimeLimit } from '../duration.js';
+import * as valid from '../deployment/validate.js';
 import { UsageError } from '../errors.js';
-import * as valid from '../validate.js';
-import type { BackoffSettings } from './backoff.js';
+import type { BackoffSettings } from '../timing/backoff.js';
+import { parseDuration, parseTimeLimit } from '../timing/duration.js';
 
 /** How a polled deployment is polled: the command-line options and the SHIPLOG_* tuning variables together. */
 export interface PollSettings {

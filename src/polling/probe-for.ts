@@ -1,4 +1,4 @@
-import type { Deployment } from '../deployment.js';
+import type { Deployment } from '../deployment/deployment.js';
 import { UsageError } from '../errors.js';
 import type { StatusProbe } from './status-probe.js';
 

@@ -1,6 +1,6 @@
-import { transportReason } from '../transport-reason.js';
 import type { HttpAnswer } from './answer-verdict.js';
 import { TransientFailure } from './request-failure.js';
+import { transportReason } from './transport-reason.js';
 
 export interface RequestSpec {
   method: 'GET' | 'POST';

@@ -1,8 +1,29 @@
-import type { ProviderName } from '../db/schema.js';
+import type { ProviderName } from '../deployment/deployment.js';
+import type { Status } from '../deployment/lifecycle.js';
 import { EnvironmentError, ExitCode, ShiplogError } from '../errors.js';
-import type { Status } from '../lifecycle.js';
-import type { Output } from '../output.js';
-import type { Tracker } from '../tracker.js';
+import type { Output } from '../terminal/output.js';
+import type { Tracker } from '../tracking/tracker.js';
+
+/** The provider options of `deploy`, as commander parsed them. */
+export interface ProviderOptions {
+  k8s?: string;
+  container?: string;
+  kubeconfig?: string;
+  context?: string;
+  image?: string;
+  ncpProject?: string;
+  ncpStage?: string;
+  ncpScenario?: string;
+  ncpEndpoint?: string;
+  statusUrl?: string;
+  statusField?: string;
+  successValues?: string;
+  failureValues?: string;
+  header?: string[];
+  /** With --wait on NCP or HTTP: time between status polls. */
+  interval?: string;
+  wait?: boolean;
+}
 
 /**
  * A provider's part in `deploy`, decided from the command line before anything is recorded (so bad input

@@ -1,27 +1,6 @@
 import { UsageError } from '../errors.js';
 import { commandPlan } from './command/plan.js';
-import type { DeployPlan } from './provider.js';
-
-/** The provider options of `deploy`, as commander parsed them. */
-export interface ProviderOptions {
-  k8s?: string;
-  container?: string;
-  kubeconfig?: string;
-  context?: string;
-  image?: string;
-  ncpProject?: string;
-  ncpStage?: string;
-  ncpScenario?: string;
-  ncpEndpoint?: string;
-  statusUrl?: string;
-  statusField?: string;
-  successValues?: string;
-  failureValues?: string;
-  header?: string[];
-  /** With --wait on NCP or HTTP: time between status polls. */
-  interval?: string;
-  wait?: boolean;
-}
+import type { DeployPlan, ProviderOptions } from './provider.js';
 
 /**
  * Chooses the provider from the options (at most one kind; a command may go with --k8s, whose rollout it

@@ -1,5 +1,5 @@
-import type { Output } from '../output.js';
-import { ProgressBoard, type ProgressDisplay } from '../progress.js';
+import type { Output } from './output.js';
+import { ProgressBoard, type ProgressDisplay } from './progress.js';
 import { nodeStandardStream } from './standard-stream.js';
 
 /**

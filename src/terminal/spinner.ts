@@ -1,7 +1,7 @@
 import ora, { type Ora } from 'ora';
-import { formatDuration } from '../duration.js';
-import type { ProgressDisplay, ProgressStream } from '../progress.js';
+import { formatDuration } from '../timing/duration.js';
 import { printable } from './printable.js';
+import type { ProgressDisplay, ProgressStream } from './progress.js';
 import { nodeStandardStream } from './standard-stream.js';
 import { fitLine } from './width.js';
 

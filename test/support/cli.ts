@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Deployment, DeploymentEvent } from '../../src/deployment.js';
+import type { Deployment, DeploymentEvent } from '../../src/deployment/deployment.js';
 
 export const binPath = fileURLToPath(new URL('../../bin/shiplog.js', import.meta.url));
 

@@ -1,6 +1,6 @@
-import { openStore } from '../../src/db/store.js';
-import type { ProviderName } from '../../src/db/schema.js';
-import type { Status } from '../../src/lifecycle.js';
+import { openStore } from '../../src/db/open-store.js';
+import type { ProviderName } from '../../src/deployment/deployment.js';
+import type { Status } from '../../src/deployment/lifecycle.js';
 
 /** A deployment row as an old shiplog, another tool or the passing of time left it: states the CLI cannot make today. */
 export interface HistoryRow {

@@ -3,8 +3,8 @@ import { afterEach, beforeEach } from 'vitest';
 import { FakeKubeApi, type KubeApiOptions } from '../../fixtures/kube-api-server.js';
 import { writeKubeconfig } from '../../fixtures/kube-config.js';
 import type { DeploymentRef } from '../../src/db/deployments.js';
-import { openStore } from '../../src/db/store.js';
-import { recordDeployment } from '../../src/record.js';
+import { openStore } from '../../src/db/open-store.js';
+import { recordDeployment } from '../../src/deploy/record.js';
 import { createTestStore, type StoreKind, type TestStore } from './stores.js';
 
 /** Short intervals so a test of watch restarts takes a second, not minutes; the watchdog is off unless a test lowers it. */

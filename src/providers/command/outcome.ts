@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { Outcome } from '../../tracker.js';
+import type { Outcome } from '../../tracking/tracker.js';
 
 /** How a deploy command ended, as seen by the process that ran it. */
 export interface CommandExit {

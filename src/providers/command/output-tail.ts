@@ -1,8 +1,8 @@
-import { redact, secretValues } from '../../redaction.js';
+import { redact, secretValues } from '../../secrets/redaction.js';
 
 /**
  * Keeps the last lines a command printed, bounded in size, for the record's `error` on failure, with the
- * secrets of the environment the command inherited (see redaction.ts) blanked out before anything is kept:
+ * secrets of the environment the command inherited (see secrets/redaction.ts) blanked out before anything is kept:
  * the tail is stored and printed, and a command that echoes its token must not put it in the history.
  */
 export class OutputTail {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { interruptedBy } from '../../interrupt.js';
-import type { Status } from '../../lifecycle.js';
+import type { Status } from '../../deployment/lifecycle.js';
 import { nodeStandardStream } from '../../terminal/standard-stream.js';
+import { interruptedBy } from '../../tracking/interrupt.js';
 import type { DeployPlan } from '../provider.js';
 import { commandOutcome, endedLikeGroupSignal } from './outcome.js';
 import { requireExecutable, runCommand, type RunningCommand } from './run-command.js';

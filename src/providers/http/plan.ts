@@ -1,8 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { followByPolling } from '../../polling/follow-by-polling.js';
 import { pollSettings } from '../../polling/poll-settings.js';
-import type { DeployPlan } from '../provider.js';
-import type { ProviderOptions } from '../select.js';
+import type { DeployPlan, ProviderOptions } from '../provider.js';
 import { headerValues } from './headers.js';
 import { statusUrlProbe } from './http-probe.js';
 import { httpTargetFromOptions } from './http-target.js';

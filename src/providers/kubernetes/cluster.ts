@@ -9,7 +9,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
-import { envMs } from '../../tuning-env.js';
+import { envMs } from '../../config/tuning-env.js';
 import { describeApiFailure, httpStatusOf, type ApiWhere } from './api-failure.js';
 import type { KubeAccess } from './kubeconfig.js';
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { formatDuration } from '../../duration.js';
+import { envMs } from '../../config/tuning-env.js';
 import { EnvironmentError } from '../../errors.js';
+import { formatDuration } from '../../timing/duration.js';
 import { lastLineWithoutSecrets } from './exec-stderr.js';
-import { envMs } from '../../tuning-env.js';
 
 /**
  * How long a kubeconfig exec plugin may take to print its credential before shiplog kills it. Cloud plugins

@@ -1,4 +1,4 @@
-import { redact } from '../../redaction.js';
+import { redact } from '../../secrets/redaction.js';
 
 /** The longest part of a plugin's stderr line a failure line quotes. */
 const maxChars = 200;

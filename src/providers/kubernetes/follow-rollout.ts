@@ -1,8 +1,8 @@
-import { interruptible } from '../../interrupt.js';
-import type { Status } from '../../lifecycle.js';
-import type { Output } from '../../output.js';
+import type { Status } from '../../deployment/lifecycle.js';
+import type { Output } from '../../terminal/output.js';
 import { progressDisplay } from '../../terminal/progress-display.js';
-import type { Tracker } from '../../tracker.js';
+import { interruptible } from '../../tracking/interrupt.js';
+import type { Tracker } from '../../tracking/tracker.js';
 import type { FollowedDeployment } from '../provider.js';
 import { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';

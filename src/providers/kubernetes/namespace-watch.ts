@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { ShiplogError } from '../../errors.js';
-import { retryDelayMs } from '../../polling/backoff.js';
+import { retryDelayMs } from '../../timing/backoff.js';
 import { describeApiFailure, httpStatusOf, isCredentialFailure, isTransientFailure } from './api-failure.js';
 import type { KubeCluster } from './cluster.js';
 import type { DeploymentSnapshot } from './rollout-status.js';

@@ -4,7 +4,7 @@ import { nodeStandardStream } from '../../terminal/standard-stream.js';
 import { commandOutcome } from '../command/outcome.js';
 import { requireExecutable, runCommand } from '../command/run-command.js';
 import { FailedAfterApplying, type DeployPlan } from '../provider.js';
-import type { ProviderOptions } from '../select.js';
+import type { ProviderOptions } from '../provider.js';
 import { KubeCluster } from './cluster.js';
 import { followRollout } from './follow-rollout.js';
 import { loadKubeAccess } from './kubeconfig.js';

@@ -1,8 +1,8 @@
-import { formatDuration } from '../../duration.js';
+import type { Status } from '../../deployment/lifecycle.js';
 import type { ShiplogError } from '../../errors.js';
-import type { Status } from '../../lifecycle.js';
-import type { ProgressDisplay } from '../../progress.js';
-import type { Tracker } from '../../tracker.js';
+import type { ProgressDisplay } from '../../terminal/progress.js';
+import { formatDuration } from '../../timing/duration.js';
+import type { Tracker } from '../../tracking/tracker.js';
 import type { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';
 import { NamespaceWatch, type NamespaceListener } from './namespace-watch.js';

@@ -1,5 +1,5 @@
-import type { BackoffSettings } from '../../polling/backoff.js';
-import { envMs } from '../../tuning-env.js';
+import { envMs } from '../../config/tuning-env.js';
+import type { BackoffSettings } from '../../timing/backoff.js';
 
 /** How a namespace watch guards itself against a dead or silent connection. */
 export interface WatchTuning {

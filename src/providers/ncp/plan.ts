@@ -1,7 +1,6 @@
 import { followByPolling } from '../../polling/follow-by-polling.js';
 import { pollSettings } from '../../polling/poll-settings.js';
-import type { DeployPlan } from '../provider.js';
-import type { ProviderOptions } from '../select.js';
+import type { DeployPlan, ProviderOptions } from '../provider.js';
 import { ncpCredentials } from './credentials.js';
 import { NcpClient } from './ncp-client.js';
 import { ncpTargetFromOptions, recordedNcpTarget } from './ncp-target.js';

@@ -1,0 +1,160 @@
+import type { Transaction } from 'kysely';
+import { findAbandoned, type AbandonedDeployment, type AbandonedFilter } from '../db/abandoned.js';
+import type { StoreDialect } from '../db/dialect.js';
+import { findDuplicates, mergeDuplicates, type DuplicateGroup } from '../db/duplicates.js';
+import { deleteDeployments, findPrunable, type Prunable } from '../db/prune.js';
+import type { Database } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { applyTransition } from '../db/transition.js';
+import { activeStatuses, isActive, unresolvedStatuses, type EventSource, type Status } from '../deployment/lifecycle.js';
+import type { KubeChoice } from '../providers/kubernetes/cluster-pool.js';
+import { formatDuration } from '../timing/duration.js';
+import { leaseExpiredBefore } from '../tracking/tracker.js';
+import { backupSqlite, checkBackupPath, defaultBackupPath } from './backup.js';
+import { askProviders, type Reconciled } from './reconcile.js';
+
+export interface CleanupRequest {
+  duplicates: { windowMs: number } | null;
+  /** `kube`: how --reconcile reaches Kubernetes (`--kubeconfig`, `--context`). */
+  stale: { olderThanMs: number; reconcile: boolean; kube: KubeChoice } | null;
+  prune: { olderThanMs: number; keep: number } | null;
+  apply: boolean;
+  /** `--backup`: where a SQLite store is copied before the first change; else beside the store. */
+  backupPath: string | null;
+}
+
+/** One abandoned deployment and what becomes of it: `to` null leaves it as it is, for `reason`. */
+export interface StaleChange extends AbandonedDeployment {
+  from: Status;
+  to: Status | null;
+  source: EventSource;
+  reason: string;
+}
+
+export interface CleanupReport {
+  applied: boolean;
+  /** The backup written before the changes, if one was. */
+  backup: string | null;
+  notes: string[];
+  duplicates: { windowMs: number; groups: DuplicateGroup[]; records: number; eventsMoved: number | null } | null;
+  stale: { olderThanMs: number; reconcile: boolean; records: StaleChange[] } | null;
+  prune: { olderThanMs: number; keep: number; records: Prunable[]; events: number } | null;
+}
+
+/** One pass over the store: planning only, or (with `beforeChange`) planning and applying. */
+interface Pass {
+  kind: StoreDialect['kind'];
+  request: CleanupRequest;
+  answers: Map<number, Reconciled>;
+  now: Date;
+  /** A heartbeat older than this belongs to a follower that is gone. */
+  leaseExpiredBefore: string;
+  /** Called before the first change (it writes the backup); absent when only planning. */
+  beforeChange?: () => Promise<void>;
+}
+
+/**
+ * Plans the clean-up and, with `apply`, carries it out. The plan is computed inside the one transaction that
+ * applies it, so what is reported is exactly what was changed, all or nothing. Providers are asked (for
+ * --reconcile) before that transaction, since a transaction never waits on the network; an answer counts
+ * only if its record is still in the status it had when the provider was asked.
+ */
+export async function cleanup(store: Store, request: CleanupRequest, now = new Date()): Promise<CleanupReport> {
+  const backupPath = request.apply && store.dialect.kind === 'sqlite' ? checkBackupPath(request.backupPath ?? defaultBackupPath(store.location, now)) : null;
+  const leaseCutoff = leaseExpiredBefore(now.getTime());
+  const answers = request.stale?.reconcile
+    ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseCutoff, now))), request.stale.kube)
+    : new Map<number, Reconciled>();
+  const pass: Pass = { kind: store.dialect.kind, request, answers, now, leaseExpiredBefore: leaseCutoff };
+  const report: CleanupReport = { applied: request.apply, backup: null, notes: [], duplicates: null, stale: null, prune: null };
+  if (store.dialect.kind === 'postgres' && request.backupPath !== null) {
+    report.notes.push('--backup applies to SQLite stores only; back up PostgreSQL with pg_dump');
+  }
+  if (!request.apply) {
+    await store.read((tx) => planAndApply(tx, pass, report));
+    return report;
+  }
+  const beforeChange = async () => {
+    if (backupPath === null || report.backup !== null) return;
+    await backupSqlite(store.location, backupPath);
+    report.backup = backupPath;
+  };
+  await store.write((tx) => planAndApply(tx, { ...pass, beforeChange }, report));
+  if (store.dialect.kind === 'postgres' && request.backupPath === null && hasChanges(report)) {
+    report.notes.push('no backup was written: shiplog backs up SQLite stores only; back up PostgreSQL with pg_dump');
+  }
+  return report;
+}
+
+/** Fills `report` with the plan; with `beforeChange` (apply), calls it before the first change and applies each part. */
+async function planAndApply(tx: Transaction<Database>, pass: Pass, report: CleanupReport): Promise<void> {
+  const { request, beforeChange, now } = pass;
+  const at = now.toISOString();
+  if (request.duplicates) {
+    const groups = await findDuplicates(tx, pass.kind, request.duplicates.windowMs, pass.leaseExpiredBefore);
+    const records = groups.reduce((sum, group) => sum + group.duplicates.length, 0);
+    let eventsMoved: number | null = null;
+    if (beforeChange && groups.length > 0) {
+      await beforeChange();
+      eventsMoved = await mergeDuplicates(tx, groups, at);
+    }
+    report.duplicates = { windowMs: request.duplicates.windowMs, groups, records, eventsMoved };
+  }
+  if (request.stale) {
+    const abandoned = await findAbandoned(tx, abandonedFilter(request.stale, pass.leaseExpiredBefore, now));
+    const records = abandoned.map((d) => decide(d, request.stale!.reconcile, pass.answers.get(d.id), now));
+    for (const change of records) {
+      if (!beforeChange || change.to === null) continue;
+      await beforeChange();
+      const applied = await applyTransition(tx, { id: change.id, from: change.from, to: change.to, source: change.source, detail: change.reason, at });
+      if (!applied) Object.assign(change, { to: null, reason: 'it changed while cleanup ran; left as it is' });
+    }
+    report.stale = { olderThanMs: request.stale.olderThanMs, reconcile: request.stale.reconcile, records };
+  }
+  if (request.prune) {
+    const records = await findPrunable(tx, { createdBefore: new Date(now.getTime() - request.prune.olderThanMs).toISOString(), keep: request.prune.keep });
+    if (beforeChange && records.length > 0) {
+      await beforeChange();
+      await deleteDeployments(tx, records.map((d) => d.id));
+    }
+    report.prune = { ...request.prune, records, events: records.reduce((sum, d) => sum + d.events, 0) };
+  }
+}
+
+/** Active records past the age limit; with --reconcile also the unresolved ones a provider may settle. */
+function abandonedFilter(stale: NonNullable<CleanupRequest['stale']>, leaseExpiredBefore: string, now: Date): AbandonedFilter {
+  return {
+    statuses: stale.reconcile ? [...activeStatuses, ...unresolvedStatuses] : activeStatuses,
+    startedBefore: new Date(now.getTime() - stale.olderThanMs).toISOString(),
+    leaseExpiredBefore,
+  };
+}
+
+/**
+ * What becomes of one abandoned deployment: the provider's final answer when it gave one for the status the
+ * record is still in; else an active record becomes `stale` (never `success`: nobody saw it succeed; a `pending`
+ * one may have reached its provider before its shiplog died), and an unresolved one stays as it is. One the
+ * provider reports still under way is left as it is, to be followed.
+ */
+function decide(d: AbandonedDeployment, reconcile: boolean, reconciled: Reconciled | undefined, now: Date): StaleChange {
+  const base = { ...d, from: d.status };
+  const answer = reconciled?.askedIn === d.status ? reconciled.answer : undefined;
+  if (answer?.kind === 'final') return { ...base, to: answer.status, source: 'reconcile', reason: answer.detail };
+  if (answer?.kind === 'running') {
+    return { ...base, to: null, source: 'reconcile', reason: `${answer.detail}; still under way: follow it with 'shiplog track' or 'shiplog poll'` };
+  }
+  const why = !reconcile ? abandonment(d, now) : (answer?.reason ?? 'it changed while its provider was asked');
+  if (isActive(d.status)) return { ...base, to: 'stale', source: 'cleanup', reason: reconcile ? `not reconciled: ${why}` : why };
+  return { ...base, to: null, source: 'cleanup', reason: `left ${d.status}: ${why}` };
+}
+
+function abandonment(d: AbandonedDeployment, now: Date): string {
+  const age = formatDuration(now.getTime() - Date.parse(d.startedAt ?? d.createdAt));
+  const holder = d.status === 'pending' ? 'the shiplog starting it' : 'its follower';
+  const heard = d.heartbeatAt ? `${holder} was last heard from ${formatDuration(now.getTime() - Date.parse(d.heartbeatAt))} ago` : 'nobody follows it';
+  return `${d.status} for ${age} and ${heard}`;
+}
+
+function hasChanges(report: CleanupReport): boolean {
+  return (report.duplicates?.records ?? 0) > 0 || (report.stale?.records.some((change) => change.to !== null) ?? false) || (report.prune?.records.length ?? 0) > 0;
+}

@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Updateable } from 'kysely';
+import { envMs } from '../config/tuning-env.js';
+import { toDeployment } from '../db/deployment-rows.js';
+import type { DeploymentRef } from '../db/deployments.js';
+import type { DeploymentsTable } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { lockedTarget } from '../db/targets.js';
+import { applyTransition, recordNote } from '../db/transition.js';
+import type { Deployment } from '../deployment/deployment.js';
+import { isFinal, unsettledStatuses, type EventSource, type Status } from '../deployment/lifecycle.js';
+import { parseTimeLimit } from '../timing/duration.js';
+
+/** How often a follower says it is still following. */
+export const heartbeatMs = envMs(process.env, 'SHIPLOG_HEARTBEAT_MS') ?? 5_000;
+/** A lease whose heartbeat is older than this belongs to a follower that is gone. */
+export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseTimeLimit(process.env.SHIPLOG_LEASE_TTL, 'SHIPLOG_LEASE_TTL') : 30_000;
+
+/** ISO-8601 UTC instant before which a lease's heartbeat means its follower is gone. */
+export function leaseExpiredBefore(now = Date.now()): string {
+  return new Date(now - leaseTtlMs).toISOString();
+}
+
+export interface Outcome {
+  to: Status;
+  detail?: string;
+  error?: string | null;
+  /** Provider details learned on the way (an NCP history id, a generation to wait for). */
+  target?: Record<string, unknown>;
+}
+
+/**
+ * Holds the deployments this process follows, in memory, as plain values. It is fed refs from committed
+ * transactions, claims each one's lease so two followers never work on the same deployment, keeps the
+ * heartbeat fresh, and applies each status change as its own short compare-and-set transaction.
+ */
+export class Tracker {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly followed = new Map<number, Deployment>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** The beat in flight: a store that is slow to answer (a lock, an outage ridden out) gets one, not one per interval. */
+  private beating: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly source: EventSource,
+  ) {}
+
+  get size(): number {
+    return this.followed.size;
+  }
+
+  get(id: number): Deployment | undefined {
+    return this.followed.get(id);
+  }
+
+  all(): Deployment[] {
+    return [...this.followed.values()];
+  }
+
+  /**
+   * Claims the deployments no live follower holds, in one transaction, and starts following them.
+   * Returns the ones now followed by this process; the others are left to whoever holds them.
+   */
+  async follow(refs: readonly DeploymentRef[]): Promise<Deployment[]> {
+    const fresh = refs.filter(([id]) => !this.followed.has(id));
+    if (fresh.length === 0) return [];
+    const now = new Date();
+    const expired = leaseExpiredBefore(now.getTime());
+    const claimed = await this.store.write(async (tx) => {
+      const rows = [];
+      for (const [id] of fresh) {
+        const row = await tx
+          .updateTable('deployments')
+          .set({ lease_owner: this.owner, heartbeat_at: now.toISOString() })
+          .where('id', '=', id)
+          .where('status', 'in', unsettledStatuses)
+          .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', this.owner), eb('heartbeat_at', '<', expired)]))
+          .returningAll()
+          .executeTakeFirst();
+        if (row) rows.push(toDeployment(row));
+      }
+      return rows;
+    });
+    for (const deployment of claimed) this.followed.set(deployment.id, deployment);
+    this.startHeartbeat();
+    return claimed;
+  }
+
+  /**
+   * Applies a status change to a followed deployment, compare-and-set against the status this process last
+   * saw. Returns the status the record is in afterwards: `outcome.to`, or whatever another writer set first.
+   */
+  async settle(id: number, outcome: Outcome): Promise<Status> {
+    const known = this.followed.get(id);
+    if (!known) throw new Error(`deployment ${id} is not followed by this process`);
+    const set: Updateable<DeploymentsTable> = {};
+    if (outcome.error !== undefined) set.error = outcome.error;
+    const result = await this.store.write(async (tx) => {
+      if (outcome.target) set.target = JSON.stringify({ ...(await lockedTarget(tx, id)), ...outcome.target });
+      const applied = await applyTransition(tx, { id, from: known.status, to: outcome.to, source: this.source, detail: outcome.detail ?? null, set });
+      if (applied) return outcome.to;
+      const current = await tx.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
+      return current?.status ?? known.status;
+    });
+    if (isFinal(result) || result !== outcome.to) {
+      this.followed.delete(id);
+    } else {
+      this.followed.set(id, { ...known, status: result, target: outcome.target ? { ...known.target, ...outcome.target } : known.target });
+    }
+    return result;
+  }
+
+  /** Saves provider details on a followed deployment without changing its status. */
+  async updateTarget(id: number, target: Record<string, unknown>): Promise<void> {
+    const known = this.followed.get(id);
+    if (!known) return;
+    const merged = await this.store.write(async (tx) => {
+      const stored = { ...(await lockedTarget(tx, id)), ...target };
+      await tx.updateTable('deployments').set({ target: JSON.stringify(stored) }).where('id', '=', id).where('lease_owner', '=', this.owner).execute();
+      return stored;
+    });
+    this.followed.set(id, { ...known, target: merged });
+  }
+
+  /** Records something worth knowing (a retry, an unknown remote status) as an event, status unchanged. */
+  async note(id: number, detail: string): Promise<void> {
+    const known = this.followed.get(id);
+    if (!known) return;
+    await this.store.write((tx) => recordNote(tx, id, known.status, this.source, detail));
+  }
+
+  /** Stops following: the leases are let go so another follower can pick the deployments up at once. */
+  async release(): Promise<void> {
+    this.stopHeartbeat();
+    const ids = [...this.followed.keys()];
+    this.followed.clear();
+    if (ids.length === 0) return;
+    await this.store.write((tx) =>
+      tx.updateTable('deployments').set({ lease_owner: null }).where('id', 'in', ids).where('lease_owner', '=', this.owner).execute(),
+    );
+  }
+
+  /** Drops a deployment from memory without touching the store (its lease simply expires). */
+  forget(id: number): void {
+    this.followed.delete(id);
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      this.beating ??= this.beat()
+        .catch(() => undefined)
+        .finally(() => (this.beating = undefined));
+    }, heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  /** Refreshes every held lease; a deployment whose lease another follower took is dropped. */
+  private async beat(): Promise<void> {
+    const ids = [...this.followed.keys()];
+    if (ids.length === 0) return;
+    const kept = await this.store.write(async (tx) => {
+      const rows = await tx
+        .updateTable('deployments')
+        .set({ heartbeat_at: new Date().toISOString() })
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', this.owner)
+        .returning('id')
+        .execute();
+      return new Set(rows.map((row) => Number(row.id)));
+    });
+    for (const id of ids) if (!kept.has(id)) this.followed.delete(id);
+  }
+}
