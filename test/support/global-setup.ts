@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { missingTools } from './tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,11 +12,12 @@ declare module 'vitest' {
 let cluster: PostgresCluster | undefined;
 
 /**
- * Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL when set, else a
+ * The tools some tests drive are checked first (checkTools). Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL when set, else a
  * throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in CI, where
  * a missing server fails the run.
  */
 export async function setup(project: TestProject): Promise<void> {
+  checkTools();
   let url = process.env.SHIPLOG_TEST_PG_URL ?? '';
   if (!url) {
     try {
@@ -32,6 +34,20 @@ export async function setup(project: TestProject): Promise<void> {
     }
   }
   project.provide('postgresUrl', url);
+}
+
+/**
+ * The programs some tests drive beyond Node and PostgreSQL (test/support/tools.ts): each one missing is a line
+ * here, and its tests are skipped; in CI, which installs them all, a missing one fails the run before any test.
+ */
+function checkTools(): void {
+  const missing = missingTools();
+  if (missing.length === 0) return;
+  const install = `apt-get install ${missing.map((tool) => tool.debianPackage).join(' ')}`;
+  if (process.env.CI) {
+    throw new Error(`CI runs every test, and ${missing.map((tool) => tool.name).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: ${install} (as .ci/run does)`);
+  }
+  process.stderr.write(`\n${'!'.repeat(78)}\n${missing.map((tool) => `!! ${tool.line}\n`).join('')}!! All of them: ${install}\n${'!'.repeat(78)}\n\n`);
 }
 
 export function teardown(): void {
