@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
-import { missingTools } from './tools.js';
+import { missingTools, missingToolsNotice } from './tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,12 +12,13 @@ declare module 'vitest' {
 let cluster: PostgresCluster | undefined;
 
 /**
- * The tools some tests drive are checked first (checkTools). Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL when set, else a
- * throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in CI, where
- * a missing server fails the run.
+ * The tools some tests drive are checked first: a missing one is said loudly, or fails the run in CI
+ * (test/support/tools.ts). Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL
+ * when set, else a throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in
+ * CI, where a missing server fails the run.
  */
 export async function setup(project: TestProject): Promise<void> {
-  checkTools();
+  process.stderr.write(missingToolsNotice(missingTools(), Boolean(process.env.CI)));
   let url = process.env.SHIPLOG_TEST_PG_URL ?? '';
   if (!url) {
     try {
@@ -34,20 +35,6 @@ export async function setup(project: TestProject): Promise<void> {
     }
   }
   project.provide('postgresUrl', url);
-}
-
-/**
- * The programs some tests drive beyond Node and PostgreSQL (test/support/tools.ts): each one missing is a line
- * here, and its tests are skipped; in CI, which installs them all, a missing one fails the run before any test.
- */
-function checkTools(): void {
-  const missing = missingTools();
-  if (missing.length === 0) return;
-  const install = `apt-get install ${missing.map((tool) => tool.debianPackage).join(' ')}`;
-  if (process.env.CI) {
-    throw new Error(`CI runs every test, and ${missing.map((tool) => tool.name).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: ${install} (as .ci/run does)`);
-  }
-  process.stderr.write(`\n${'!'.repeat(78)}\n${missing.map((tool) => `!! ${tool.line}\n`).join('')}!! All of them: ${install}\n${'!'.repeat(78)}\n\n`);
 }
 
 export function teardown(): void {

@@ -16,7 +16,8 @@ interface Tool {
   debianPackage: string;
   /** What the suite uses it for, for the line that says it is missing. */
   usedFor: string;
-  present(): boolean;
+  /** Whether it is here, looking for commands in the directories of `path` (a PATH value). */
+  present(path: string): boolean;
 }
 
 const tools = {
@@ -26,12 +27,19 @@ const tools = {
     usedFor: "stats' OpenMetrics read back by the reference parser",
     present: () => spawnSync(systemPython, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0,
   },
-  tmux: { debianPackage: 'tmux', usedFor: 'output on real terminals of 60 and 120 columns', present: () => onPath('tmux') },
-  zsh: { debianPackage: 'zsh', usedFor: 'the zsh completion script', present: () => onPath('zsh') },
-  fish: { debianPackage: 'fish', usedFor: 'the fish completion script', present: () => onPath('fish') },
+  tmux: { debianPackage: 'tmux', usedFor: 'output on real terminals of 60 and 120 columns', present: (path) => onPath('tmux', path) },
+  zsh: { debianPackage: 'zsh', usedFor: 'the zsh completion script', present: (path) => onPath('zsh', path) },
+  fish: { debianPackage: 'fish', usedFor: 'the fish completion script', present: (path) => onPath('fish', path) },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof tools;
+
+export interface MissingTool {
+  name: ToolName;
+  debianPackage: string;
+  /** What is skipped without it and the package that brings it, in one line. */
+  line: string;
+}
 
 const found = new Map<ToolName, boolean>();
 
@@ -40,22 +48,33 @@ const found = new Map<ToolName, boolean>();
  * which are missing (test/support/global-setup.ts), or failed the run under CI.
  */
 export function hasTool(name: ToolName): boolean {
-  if (!found.has(name)) found.set(name, tools[name].present());
+  if (!found.has(name)) found.set(name, tools[name].present(process.env.PATH ?? ''));
   return found.get(name)!;
 }
 
-/** The tools this machine lacks, each with its one line: what is skipped and the package that brings it. */
-export function missingTools(): { name: ToolName; debianPackage: string; line: string }[] {
+/** The tools missing here, commands looked for in `path`. */
+export function missingTools(path = process.env.PATH ?? ''): MissingTool[] {
   return (Object.keys(tools) as ToolName[])
-    .filter((name) => !hasTool(name))
+    .filter((name) => !tools[name].present(path))
     .map((name) => {
       const { debianPackage, usedFor } = tools[name];
       return { name, debianPackage, line: `${name} is missing, so the tests of ${usedFor} are SKIPPED: apt-get install ${debianPackage}` };
     });
 }
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(dir, command)));
+/**
+ * What the run says of the missing tools before any test: a line each, and the one apt-get line for them all.
+ * Under CI, which installs every one (.ci/run), it throws instead: a missing tool fails the run.
+ */
+export function missingToolsNotice(missing: MissingTool[], ci: boolean): string {
+  if (missing.length === 0) return '';
+  const install = `apt-get install ${missing.map((tool) => tool.debianPackage).join(' ')}`;
+  if (ci) throw new Error(`CI runs every test, and ${missing.map((tool) => tool.name).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: ${install} (as .ci/run does)`);
+  return `\n${'!'.repeat(78)}\n${missing.map((tool) => `!! ${tool.line}\n`).join('')}!! All of them: ${install}\n${'!'.repeat(78)}\n\n`;
+}
+
+function onPath(command: string, path: string): boolean {
+  return path.split(delimiter).some((dir) => dir !== '' && executable(join(dir, command)));
 }
 
 function executable(path: string): boolean {
