@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { BenchStore } from './support/bench-store.js';
 import { timedRun, type RunCost } from './support/cli-runs.js';
 import { createPostgresBenchStore } from './support/postgres-store.js';
-import { createSqliteBenchStore } from './support/sqlite-store.js';
 import { sized } from './support/smoke.js';
+import { createSqliteBenchStore } from './support/sqlite-store.js';
 import { syntheticHistory } from './support/synthetic-history.js';
 import { median } from './support/timing.js';
 

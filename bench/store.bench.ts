@@ -9,8 +9,8 @@ import { run, timedRun, type NodeArgs, type RunCost } from './support/cli-runs.j
 import { runDeployFinishCycles, type CycleResult } from './support/deploy-cycles.js';
 import { createPostgresBenchStore } from './support/postgres-store.js';
 import { createSqliteBenchStore } from './support/sqlite-store.js';
-import { syntheticHistory, type SyntheticHistory } from './support/synthetic-history.js';
 import { sized, smoke } from './support/smoke.js';
+import { syntheticHistory, type SyntheticHistory } from './support/synthetic-history.js';
 import { median, medianInterval, pairedRatios, percentile, timePaired, type SampleCounts } from './support/timing.js';
 
 // bench/ and the bundle's .bench/ both sit one level below the repository, so this holds in either.
@@ -191,11 +191,10 @@ function printFigures(figures: Figure[]): void {
   printTable(header, lines, new Set([2, 3, 4, 5, 9, 10, 11]));
   console.log('ratio: the median of each run over the node -e 0 run paired with it; 95% range: where that median lies with 95% confidence (order statistics)');
   console.log(`${availableParallelism()} cores, ${describeLoad()}`);
-  if (smoke) {
-    console.log('smoke run: no verdict on the goals');
-  } else if (loadavg()[0]! > availableParallelism()) {
+  // The figures of a smoke run are no verdict either way; main() said so at the start.
+  if (!smoke && loadavg()[0]! > availableParallelism()) {
     console.log('TOO BUSY for these figures to hold: the load average is above the core count. Run again on a quiet machine.');
-  } else if (unsettled > 0) {
+  } else if (!smoke && unsettled > 0) {
     console.log(
       `${unsettled} of ${figures.length} figures (marked ?) are within the machine's noise of their goal: their 95% range crosses it, so another run may land on the other side. Run again on a quieter machine for a verdict.`,
     );
