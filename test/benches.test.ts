@@ -26,7 +26,14 @@ it('finds the benches', () => {
   expect(benches).toEqual(expect.arrayContaining(['store.bench.ts', 'track.bench.ts', 'poll.bench.ts', 'cleanup.bench.ts', 'report.bench.ts']));
 });
 
-it.each(benches)('bench/%s runs to its end in smoke mode', async (file) => {
-  const { code, output } = await runBench(file);
-  expect(code, output).toBe(0);
-});
+// Seconds on a quiet machine (~13 s for the five); the store bench's 40-odd CLI runs took 30 s at a load average of 63.
+const benchTimeoutMs = 120_000;
+
+it.each(benches)(
+  'bench/%s runs to its end in smoke mode',
+  async (file) => {
+    const { code, output } = await runBench(file);
+    expect(code, output).toBe(0);
+  },
+  benchTimeoutMs,
+);
