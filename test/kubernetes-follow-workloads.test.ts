@@ -50,7 +50,7 @@ it('follows a Deployment, a StatefulSet and a DaemonSet to complete, each by its
   );
 
   expect(verdicts).toEqual([
-    { state: 'complete', message: 'successfully rolled out' },
+    { state: 'complete', message: 'deployment "web" successfully rolled out' },
     { state: 'complete', message: 'partitioned roll out complete: 2 new pods have been updated...' },
     { state: 'complete', message: 'daemon set "agent" successfully rolled out' },
   ]);

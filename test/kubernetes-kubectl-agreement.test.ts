@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workloadVerdict, type WorkloadSnapshot } from '../src/providers/kubernetes/workload.js';
 import { startFakeCluster, type FakeCluster } from './support/kubernetes.js';
 import { hasTool } from './support/tools.js';
-import { daemonSetCases, statefulSetCases, type WorkloadCase } from './support/workload-cases.js';
+import { daemonSetCases, deploymentCases, statefulSetCases, type WorkloadCase } from './support/workload-cases.js';
 
 interface KubectlAnswer {
   state: 'waiting' | 'complete' | 'failed';
@@ -54,12 +54,13 @@ describe.skipIf(!hasTool('kubectl'))('shiplog and kubectl rollout status agree o
   });
 
   // Each case in a namespace of its own, so kubectl's list and watch see that object alone.
-  const cases = [...statefulSetCases, ...daemonSetCases].map((c, index) => ({ ...c, object: { ...c.object, metadata: { ...c.object.metadata, namespace: `case-${index}` } } }));
+  const cases = [...deploymentCases, ...statefulSetCases, ...daemonSetCases].map((c, index) => ({ ...c, object: { ...c.object, metadata: { ...c.object.metadata, namespace: `case-${index}` } } }));
 
   it.concurrent.each(cases.map((c) => [`${c.kind}: ${c.name}`, c] as const))('%s', async (_name, c) => {
     cluster.api.serve(c.object);
     const answer = await askKubectl(cluster, home, c);
     expect(answer).toEqual({ state: c.state, message: c.message });
-    expect(workloadVerdict(c.kind, c.object as WorkloadSnapshot)).toEqual(answer);
+    // shiplog's words are kubectl's, with only what kubectl does not say after them.
+    expect(workloadVerdict(c.kind, c.object as WorkloadSnapshot)).toEqual({ ...answer, message: answer.message + (c.adds ?? '') });
   });
 });
