@@ -142,6 +142,25 @@ export class Tracker {
     );
   }
 
+  /**
+   * `release`, for a process ending at once (a second Ctrl-C): done before returning, and first settling
+   * `cancelled` the held records in one of `cancel.statuses`, so that nothing waits for a lease to expire. Returns
+   * false, changing nothing, when the store cannot write synchronously (PostgreSQL): the leases then expire.
+   * Matched by lease rather than by what is followed in memory, so a record written but not yet followed counts.
+   */
+  releaseNow(cancel?: { statuses: readonly Status[]; detail: string }): boolean {
+    return this.store.writeNow((db, run) => {
+      const at = new Date().toISOString();
+      const held = run(db.selectFrom('deployments').select(['id', 'status']).where('lease_owner', '=', this.owner)) as { id: number; status: Status }[];
+      const detail = cancel?.detail ?? null;
+      for (const { id, status } of held.filter((row) => cancel?.statuses.includes(row.status))) {
+        run(db.updateTable('deployments').set({ status: 'cancelled', error: detail, completed_at: at, lease_owner: null }).where('id', '=', id).where('status', '=', status));
+        run(db.insertInto('deployment_events').values({ deployment_id: id, at, from_status: status, to_status: 'cancelled', source: this.source, detail }));
+      }
+      run(db.updateTable('deployments').set({ lease_owner: null }).where('lease_owner', '=', this.owner));
+    });
+  }
+
   /** Drops a deployment from memory without touching the store (its lease simply expires). */
   forget(id: number): void {
     this.followed.delete(id);
