@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
@@ -15,13 +16,25 @@ const takenOver = (stderr: string, key: string) => stderr.split('\n').filter((li
 const transitions = (snap: StoreSnapshot, id: unknown) =>
   snap.events.filter((e) => Number(e.deployment_id) === Number(id) && e.from_status !== e.to_status).map((e) => `${String(e.from_status)}->${String(e.to_status)}`);
 
-/** The lease owner of every record once each has one and none is `owner`'s: the other follower took them all. */
+/** Resolves once every record is under a lease other than `owner`'s: the other follower took them all. */
 async function takenFrom(store: TestStore, owner: unknown): Promise<void> {
   await until(async () => (await snapshot(store)).deployments.every((d) => d.lease_owner !== null && d.lease_owner !== owner), 20_000);
 }
 
-/** Waits out the lease of a follower stopped with SIGSTOP. */
-const pastTheLease = () => new Promise((resolve) => setTimeout(resolve, 1_300));
+/**
+ * Freezes `follower` (SIGSTOP) past its lease, runs `meanwhile` (another follower takes the records over), then lets
+ * it run again (SIGCONT), whatever `meanwhile` did, and returns how it ended.
+ */
+async function frozenWhile(follower: ChildProcess & { result: Promise<CliResult> }, meanwhile: () => Promise<void>): Promise<CliResult> {
+  try {
+    follower.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await meanwhile();
+  } finally {
+    follower.kill('SIGCONT');
+  }
+  return follower.result;
+}
 
 describe('a follower frozen past its lease while another took its records', () => {
   describeEachStore('poll --all on %s', (kind) => {
@@ -34,21 +47,16 @@ describe('a follower frozen past its lease while another took its records', () =
     it('says "taken over by another follower" once for every record it lost, writes nothing to them, and exits 3', async () => {
       const seeded = await seedNcpDeployments(suite.store.spec, fake, 5, [{ status: 'inprogress' }]);
       const frozen = startCli(poll(), { env: env() });
-      let result: CliResult;
-      try {
-        await until(() => seeded.every(({ historyId }) => fake.reads(historyId) >= 1), 20_000);
-        const owner = (await snapshot(suite.store)).deployments[0]!.lease_owner;
-        frozen.kill('SIGSTOP');
+      await until(() => seeded.every(({ historyId }) => fake.reads(historyId) >= 1), 20_000);
+      const owner = (await snapshot(suite.store)).deployments[0]!.lease_owner;
+      const result = await frozenWhile(frozen, async () => {
+        // Its requests were in flight as it froze; their answers, read once it runs again, are final.
         for (const { historyId } of seeded) fake.script(historyId, [{ status: 'success' }]);
-        await pastTheLease();
         const other = startCli(poll(), { env: env() });
         await takenFrom(suite.store, owner);
         const finished = await other.result;
         expect(finished.code, finished.stderr).toBe(0);
-      } finally {
-        frozen.kill('SIGCONT');
-        result = await frozen.result;
-      }
+      });
       expect(result.stderr).not.toContain('unexpected error');
       for (const { key } of seeded) expect(takenOver(result.stderr, key), result.stderr).toHaveLength(1);
       expect(result.code, result.stderr).toBe(3);
@@ -71,13 +79,10 @@ describe('a follower frozen past its lease while another took its records', () =
         names.map((name) => ({ app: name, env: 'prod', namespace: 'prod', name, image: `registry.example/${name}:2.0.0` })),
       );
       const frozen = track();
-      let result: CliResult;
-      try {
-        await t.cluster.api.waitForWatches(1, 'prod');
-        await until(async () => (await snapshot(t.store)).deployments.every((d) => d.lease_owner !== null), 20_000);
-        const owner = (await snapshot(t.store)).deployments[0]!.lease_owner;
-        frozen.kill('SIGSTOP');
-        await pastTheLease();
+      await t.cluster.api.waitForWatches(1, 'prod');
+      await until(async () => (await snapshot(t.store)).deployments.every((d) => d.lease_owner !== null), 20_000);
+      const owner = (await snapshot(t.store)).deployments[0]!.lease_owner;
+      const result = await frozenWhile(frozen, async () => {
         const other = track();
         await takenFrom(t.store, owner);
         await t.cluster.api.waitForWatches(2, 'prod');
@@ -85,10 +90,7 @@ describe('a follower frozen past its lease while another took its records', () =
         for (const name of names) while (t.cluster.api.step('prod', name));
         const finished = await other.result;
         expect(finished.code, finished.stderr).toBe(0);
-      } finally {
-        frozen.kill('SIGCONT');
-        result = await frozen.result;
-      }
+      });
       expect(result.stderr).not.toContain('unexpected error');
       for (const [, key] of refs) expect(takenOver(result.stderr, key), result.stderr).toHaveLength(1);
       expect(result.code, result.stderr).toBe(0);

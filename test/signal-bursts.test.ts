@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
-import { binPath, cliEnv, runCli, startCli, type CliResult } from './support/cli.js';
+import { binPath, runCli, startCli, startProcess, type CliResult } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -104,14 +104,8 @@ function alive(pid: number): boolean {
  * the burst from a shell and waits for shiplog to end.
  */
 async function interruptStart(burst: BurstKind, argv: string[], signal: NodeJS.Signals, env: NodeJS.ProcessEnv, started: () => boolean): Promise<CliResult> {
-  const [program, ...args] = burst.wrap(argv) as [string, ...string[]];
-  const child = spawn(program, args, { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const closed = new Promise<CliResult>((resolve) => child.on('close', (code, signalled) => resolve({ code, signal: signalled, stdout, stderr })));
+  const child = startProcess(burst.wrap(argv), { env });
   await until(started, 20_000);
   spawn('sh', ['-c', burst.send(child.pid!, signal)], { stdio: 'ignore' });
-  return closed;
+  return child.result;
 }
