@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
+import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
 import { binPath, runCli, startCli, startProcess, type CliResult } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
@@ -65,6 +66,18 @@ describeEachStore('a burst of signals is one interruption, on %s', (kind) => {
       deployed.forEach((result, i) => expect(result.code, `${next[i]}: ${result.stderr}`).toBe(0));
     }
   }, 240_000);
+
+  it('poll under timeout, signalled 10 times with SIGTERM and SIGINT in turn: each run stops, exit 3, and leaves the record running and unleased', async () => {
+    const { key, historyId } = (await seedNcpDeployments(suite.store.spec, fake, ['web'], [{ hang: true }]))[0]!;
+    for (let run = 0; run < 10; run += 1) {
+      const signal = run % 2 === 0 ? 'SIGTERM' : 'SIGINT';
+      const reads = fake.reads(historyId);
+      const result = await interruptStart(bursts[0]!, [process.execPath, binPath, ...db(), 'poll', key], signal, ncpEnv(fake), () => fake.reads(historyId) > reads);
+      expect(result.code, `run ${run}: ${result.signal} ${result.stderr}`).toBe(3);
+      expect(result.stderr).toContain(`resume with 'shiplog poll ${key}'`);
+      expect((await snapshot(suite.store)).deployments[0], `run ${run}`).toMatchObject({ status: 'running', lease_owner: null });
+    }
+  }, 120_000);
 
   it(`a signal more than a second after the first ends shiplog at once, by that signal, and kills its command; the record is ${kind === 'sqlite' ? 'cancelled before the end' : 'left to its lease'}`, async () => {
     const marker = join(suite.store.dir, 'command-pid');
