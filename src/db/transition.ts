@@ -21,8 +21,8 @@ export interface Transition {
 
 /**
  * Applies one status change as a compare-and-set, with its event row, on the given transaction.
- * Returns false, changing nothing, when the record has moved on since it was read (or left `heldBy`'s lease). Throws when the
- * lifecycle forbids the change, which is a bug in the caller, not a race.
+ * Returns false, changing nothing, when the record has moved on since it was read, or is no longer under
+ * `heldBy`'s lease. Throws when the lifecycle forbids the change, which is a bug in the caller, not a race.
  */
 export async function applyTransition(q: Queryable, change: Transition): Promise<boolean> {
   if (!canTransition(change.from, change.to)) {
