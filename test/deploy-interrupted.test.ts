@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
-import { binPath, runCli, runCliJson, startCli, startProcess, type CliResult, type DeploymentJson } from './support/cli.js';
+import { alive, binPath, runCli, runCliJson, startCli, startProcess, type CliResult, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -130,13 +130,4 @@ async function inProcessGroup(args: string[], marker: string, signal: NodeJS.Sig
     process.kill(-child.pid!, signal);
   }
   return child.result;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
-import { binPath, runCli, startCli, startProcess, type CliResult } from './support/cli.js';
+import { alive, binPath, runCli, startCli, startProcess, type CliResult } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -102,15 +102,6 @@ describeEachStore('a burst of signals is one interruption, on %s', (kind) => {
     }
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Starts `argv` as `burst` does, waits until `started` holds (the deploy hangs in its start request), then sends

@@ -76,3 +76,13 @@ export async function runCliJson<T = DeploymentJson>(args: string[], options: Cl
   }
   return { result, json };
 }
+
+/** Whether the process `pid` is still there (a command shiplog started, say). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
