@@ -6,6 +6,7 @@ import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
 import { alive, binPath, runCli, startCli, startProcess, type CliResult } from './support/cli.js';
+import { recordRollouts, storeWithCluster } from './support/kubernetes.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -103,9 +104,27 @@ describeEachStore('a burst of signals is one interruption, on %s', (kind) => {
   });
 });
 
+describeEachStore('a burst of signals stops track once, on %s', (kind) => {
+  const t = storeWithCluster(kind);
+
+  it('track following a rollout under timeout, signalled 5 times with SIGTERM and SIGINT in turn: each run stops, exit 3, and leaves the record running and unleased', async () => {
+    t.cluster.api.behave('prod', 'web', 'manual');
+    const [, key] = (await recordRollouts(t.store.spec, t.cluster, [{ app: 'web', env: 'prod', namespace: 'prod', name: 'web', image: 'registry.example/web:2.0.0' }]))[0]!;
+    for (let run = 0; run < 5; run += 1) {
+      const signal = run % 2 === 0 ? 'SIGTERM' : 'SIGINT';
+      const argv = [process.execPath, binPath, '--db', t.store.spec, 'track', key];
+      const watches = t.cluster.api.watchRequests('prod').length;
+      const result = await interruptStart(bursts[0]!, argv, signal, t.cluster.env, () => t.cluster.api.watchRequests('prod').length > watches);
+      expect(result.code, `run ${run}: ${result.signal} ${result.stderr}`).toBe(3);
+      expect(result.stderr).toContain(`resume with 'shiplog track ${key}'`);
+      expect((await snapshot(t.store)).deployments[0], `run ${run}`).toMatchObject({ status: 'running', lease_owner: null });
+    }
+  }, 120_000);
+});
+
 /**
- * Starts `argv` as `burst` does, waits until `started` holds (the deploy hangs in its start request), then sends
- * the burst from a shell and waits for shiplog to end.
+ * Starts `argv` as `burst` does, waits until `started` holds (shiplog waits on a request that does not end: a
+ * start, a status, a watch), then sends the burst from a shell and waits for shiplog to end.
  */
 async function interruptStart(burst: BurstKind, argv: string[], signal: NodeJS.Signals, env: NodeJS.ProcessEnv, started: () => boolean): Promise<CliResult> {
   const child = startProcess(burst.wrap(argv), { env });
