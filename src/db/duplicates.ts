@@ -3,7 +3,7 @@ import type { Deployment } from '../deployment/deployment.js';
 import { finality, statuses } from '../deployment/lifecycle.js';
 import { toDeployment } from './deployment-rows.js';
 import type { StoreDialect } from './dialect.js';
-import { streamRows } from './row-stream.js';
+import { streamRawRows } from './row-stream.js';
 import type { Database, DeploymentsTable } from './schema.js';
 import { epochMs, shiftedIso } from './sql-time.js';
 import type { Queryable } from './store.js';
@@ -128,7 +128,7 @@ export async function planDuplicates(tx: Transaction<Database>, kind: StoreDiale
 async function readGroups(tx: Transaction<Database>, kind: StoreDialect['kind'], members: RawBuilder<MemberRow>, onGroup: (group: DuplicateGroup) => void): Promise<DuplicateCounts> {
   const counts: DuplicateCounts = { groups: 0, records: 0 };
   let group: DuplicateGroup | undefined;
-  for await (const row of streamRows(tx, kind, members, 'ordinal')) {
+  for await (const row of streamRawRows(tx, kind, members, 'ordinal')) {
     const member = toDeployment(row);
     if (Number(row.rank) === 1) {
       if (group) onGroup(group);

@@ -4,7 +4,7 @@ import { finalStatuses } from '../deployment/lifecycle.js';
 import { chunks } from './chunks.js';
 import { toDeployment } from './deployment-rows.js';
 import type { StoreDialect } from './dialect.js';
-import { streamRows } from './row-stream.js';
+import { streamRawRows } from './row-stream.js';
 import type { Database, DeploymentsTable } from './schema.js';
 import type { Queryable } from './store.js';
 
@@ -92,7 +92,7 @@ async function readPrunable(
     select d.*, p.ordinal, (select count(*) from deployment_events e where e.deployment_id = d.id) as events
     from (${ids}) as p join deployments d on d.id = p.id`;
   const counts: PruneCounts = { records: 0, events: 0 };
-  for await (const row of streamRows(tx, kind, records, 'ordinal')) {
+  for await (const row of streamRawRows(tx, kind, records, 'ordinal')) {
     const record = { ...toDeployment(row), events: Number(row.events) };
     counts.records += 1;
     counts.events += record.events;

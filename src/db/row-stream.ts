@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -8,20 +8,23 @@ const rowsPerFetch = 1_000;
 let cursorsOpened = 0;
 
 /**
- * The rows of `query`, in the order of `orderColumn` (one of its columns), read as they are needed, so a result of
- * any size holds one page in memory. Inside a transaction, which keeps one snapshot for the whole read: SQLite
- * steps its statement (no other statement may run on the connection until the rows are all read or the loop is
- * left); PostgreSQL fetches from a cursor, which lives inside the transaction and needs no session state, so it
- * works through a pooler in transaction mode too.
+ * The rows of `query` (which carries its order), read as they are needed, so a result of any size holds one page
+ * in memory. Inside a transaction, which keeps one snapshot for the whole read: SQLite steps its statement (no
+ * other statement may run on the connection until the rows are all read or the loop is left); PostgreSQL fetches
+ * from a cursor, which lives inside the transaction and needs no session state, so it works through a pooler in
+ * transaction mode too.
  */
-export async function* streamRows<Row>(tx: Transaction<Database>, kind: StoreDialect['kind'], query: RawBuilder<Row>, orderColumn: string): AsyncGenerator<Row> {
-  const ordered = tx.selectFrom(sql`(${query})`.as('r')).selectAll().orderBy(sql.ref(`r.${orderColumn}`));
+export async function* streamRows<DB, TB extends keyof DB, Row>(
+  tx: Transaction<Database>,
+  kind: StoreDialect['kind'],
+  query: SelectQueryBuilder<DB, TB, Row>,
+): AsyncGenerator<Row> {
   if (kind === 'sqlite') {
-    for await (const row of ordered.stream()) yield row as Row;
+    yield* query.stream();
     return;
   }
   const cursor = sql.id(`shiplog_rows_${++cursorsOpened}`);
-  await sql`declare ${cursor} no scroll cursor for ${ordered}`.execute(tx);
+  await sql`declare ${cursor} no scroll cursor for ${query}`.execute(tx);
   let failed = false;
   try {
     for (;;) {
@@ -37,4 +40,9 @@ export async function* streamRows<Row>(tx: Transaction<Database>, kind: StoreDia
     // over and takes the cursor with it.
     if (!failed) await sql`close ${cursor}`.execute(tx);
   }
+}
+
+/** The rows of a query written in SQL, in the order of its column `orderColumn`, as streamRows reads them. */
+export function streamRawRows<Row>(tx: Transaction<Database>, kind: StoreDialect['kind'], query: RawBuilder<Row>, orderColumn: string): AsyncGenerator<Row> {
+  return streamRows(tx, kind, tx.selectFrom(sql<Row>`(${query})`.as('r')).selectAll().orderBy(sql.ref(`r.${orderColumn}`))) as AsyncGenerator<Row>;
 }

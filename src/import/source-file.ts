@@ -44,6 +44,11 @@ export class SourceFile {
     return this.db.prepare(sql).all() as T[];
   }
 
+  /** The rows one at a time, as they are read from the file. */
+  iterate<T>(sql: string): IterableIterator<T> {
+    return this.db.prepare(sql).iterate() as IterableIterator<T>;
+  }
+
   close(): void {
     this.db.close();
   }
