@@ -16,7 +16,7 @@ export type ImportedDeployment = Pick<
 };
 
 /** How many deployments a reader hands over at a time: written in a few statements, and all the memory an import holds. */
-const batchSize = 5_000;
+const batchSize = 1_000;
 
 /** A source opened and checked (its tables and columns), read a batch at a time. */
 export interface ImportSource {
