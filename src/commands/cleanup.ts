@@ -60,6 +60,7 @@ export async function run(ctx: CommandContext, options: CleanupOptions): Promise
 class ShownLines implements CleanupListener {
   readonly groupLines: string[] = [];
   readonly prunableLines: string[] = [];
+  readonly groupsWanted = shownPerPart;
 
   constructor(private readonly out: Output) {}
 

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { Deployment } from '../deployment/deployment.js';
 import { finality, statuses } from '../deployment/lifecycle.js';
+import { chunks } from './chunks.js';
 import { toDeployment } from './deployment-rows.js';
 import type { StoreDialect } from './dialect.js';
 import { streamRawRows } from './row-stream.js';
@@ -116,22 +117,30 @@ export async function countDuplicates(q: Queryable, kind: StoreDialect['kind'], 
   return { groups: Number(rows[0]?.groups ?? 0), records: Number(rows[0]?.records ?? 0) };
 }
 
+/** Who reads the groups: `onGroup` hears each in full, up to `wanted` of them (all when undefined); the rest are only counted. */
+export interface GroupReader {
+  onGroup(group: DuplicateGroup): void;
+  wanted?: number;
+}
+
 /**
- * Hands each group of duplicates to `onGroup` as it is read, the kept record first, in a stable order (by app,
+ * Hands the groups of duplicates to `reader` as they are read, the kept record first, in a stable order (by app,
  * environment, commit, version, rollback flag, time), and returns the counts: memory holds one group, whatever
  * the size of the history.
  */
-export async function planDuplicates(tx: Transaction<Database>, kind: StoreDialect['kind'], rule: DuplicateRule, onGroup: (group: DuplicateGroup) => void): Promise<DuplicateCounts> {
-  return readGroups(tx, kind, sql<MemberRow>`select d.*, m.rank, m.ordinal from (${duplicateMembers(kind, rule)}) as m join deployments d on d.id = m.id`, onGroup);
+export async function planDuplicates(tx: Transaction<Database>, kind: StoreDialect['kind'], rule: DuplicateRule, reader: GroupReader): Promise<DuplicateCounts> {
+  return readGroups(tx, kind, duplicateMembers(kind, rule), reader);
 }
 
-async function readGroups(tx: Transaction<Database>, kind: StoreDialect['kind'], members: RawBuilder<MemberRow>, onGroup: (group: DuplicateGroup) => void): Promise<DuplicateCounts> {
+async function readGroups(tx: Transaction<Database>, kind: StoreDialect['kind'], members: RawBuilder<MemberRef>, reader: GroupReader): Promise<DuplicateCounts> {
+  if (reader.wanted !== undefined) return readFirstGroups(tx, kind, members, reader.wanted, reader.onGroup);
   const counts: DuplicateCounts = { groups: 0, records: 0 };
   let group: DuplicateGroup | undefined;
-  for await (const row of streamRawRows(tx, kind, members, 'ordinal')) {
+  const records = sql<MemberRow>`select d.*, m.rank, m.ordinal from (${members}) as m join deployments d on d.id = m.id`;
+  for await (const row of streamRawRows(tx, kind, records, 'ordinal')) {
     const member = toDeployment(row);
     if (Number(row.rank) === 1) {
-      if (group) onGroup(group);
+      if (group) reader.onGroup(group);
       group = { kept: member, duplicates: [] };
       counts.groups += 1;
     } else {
@@ -139,13 +148,43 @@ async function readGroups(tx: Transaction<Database>, kind: StoreDialect['kind'],
       counts.records += 1;
     }
   }
-  if (group) onGroup(group);
+  if (group) reader.onGroup(group);
   return counts;
 }
 
 /**
- * Plans and merges in one transaction, set-based: the plan is written to a temporary table, each group is handed to
- * `onGroup` as it was before the merge, and `beforeChange` runs before the first change (and only if there is one).
+ * Counts every group but reads only the first `wanted` whole: the members' ids and ranks alone cross the
+ * connection, and the few records shown are read by id afterwards.
+ */
+async function readFirstGroups(
+  tx: Transaction<Database>,
+  kind: StoreDialect['kind'],
+  members: RawBuilder<MemberRef>,
+  wanted: number,
+  onGroup: (group: DuplicateGroup) => void,
+): Promise<DuplicateCounts> {
+  const counts: DuplicateCounts = { groups: 0, records: 0 };
+  const shown: number[][] = [];
+  for await (const member of streamRawRows(tx, kind, members, 'ordinal')) {
+    if (Number(member.rank) === 1) {
+      counts.groups += 1;
+      if (counts.groups <= wanted) shown.push([]);
+    } else {
+      counts.records += 1;
+    }
+    if (counts.groups <= wanted) shown.at(-1)!.push(Number(member.id));
+  }
+  const byId = new Map<number, Deployment>();
+  for (const ids of chunks(shown.flat())) {
+    for (const row of await tx.selectFrom('deployments').selectAll().where('id', 'in', ids).execute()) byId.set(Number(row.id), toDeployment(row));
+  }
+  for (const [kept, ...duplicates] of shown) onGroup({ kept: byId.get(kept!)!, duplicates: duplicates.map((id) => byId.get(id)!) });
+  return counts;
+}
+
+/**
+ * Plans and merges in one transaction, set-based: the plan is written to a temporary table, the groups are handed
+ * to `reader` as they were before the merge, and `beforeChange` runs before the first change (and only if there is one).
  * Then the duplicates' events move to their kept record, links from other records (`rollback_of`, `rolled_back_by`,
  * earlier merges) are pointed at it, what only a duplicate knew (that it was rolled back, its idempotency key) is
  * carried over, the duplicates are remembered in `merged_deployments` (their ids and keys keep answering with the
@@ -157,13 +196,13 @@ export async function mergeDuplicates(
   kind: StoreDialect['kind'],
   rule: DuplicateRule,
   at: string,
-  onGroup: (group: DuplicateGroup) => void,
+  reader: GroupReader,
   beforeChange: () => Promise<void>,
 ): Promise<MergeOutcome> {
   await sql`create temporary table ${plan} (id integer primary key, kept_id integer not null, rank integer not null, ordinal integer not null, handed_key text)`.execute(tx);
   await sql`create index cleanup_duplicates_kept on ${plan} (kept_id, rank)`.execute(tx);
   await sql`insert into ${plan} (id, kept_id, rank, ordinal) select id, kept_id, rank, ordinal from (${duplicateMembers(kind, rule)}) as m`.execute(tx);
-  const counts = await readGroups(tx, kind, sql<MemberRow>`select d.*, p.rank, p.ordinal from ${plan} p join deployments d on d.id = p.id`, onGroup);
+  const counts = await readGroups(tx, kind, sql<MemberRef>`select id, kept_id, rank, ordinal from ${plan}`, reader);
   if (counts.records === 0) {
     await sql`drop table ${plan}`.execute(tx);
     return { ...counts, eventsMoved: 0 };

@@ -38,6 +38,8 @@ export interface StaleChange extends AbandonedDeployment {
 export interface CleanupListener {
   duplicateGroup(group: DuplicateGroup): void;
   prunable(record: Prunable): void;
+  /** How many groups of duplicates it wants whole (the rest are only counted, in the database); all when undefined. */
+  readonly groupsWanted?: number;
 }
 
 /** What cleanup found and did, with counts where the listener heard the items. */
@@ -109,8 +111,8 @@ async function planAndApply(tx: Transaction<Database>, pass: Pass, report: Clean
   const at = now.toISOString();
   if (request.duplicates) {
     const rule = { windowMs: request.duplicates.windowMs, leaseExpiredBefore: pass.leaseExpiredBefore };
-    const onGroup = (group: DuplicateGroup) => listener.duplicateGroup(group);
-    const found = beforeChange ? await mergeDuplicates(tx, kind, rule, at, onGroup, beforeChange) : { ...(await planDuplicates(tx, kind, rule, onGroup)), eventsMoved: null };
+    const reader = { onGroup: (group: DuplicateGroup) => listener.duplicateGroup(group), wanted: listener.groupsWanted };
+    const found = beforeChange ? await mergeDuplicates(tx, kind, rule, at, reader, beforeChange) : { ...(await planDuplicates(tx, kind, rule, reader)), eventsMoved: null };
     report.duplicates = { windowMs: rule.windowMs, groups: found.groups, records: found.records, eventsMoved: found.records > 0 ? found.eventsMoved : null };
   }
   if (request.stale) {
