@@ -14,12 +14,12 @@ import { klepaasHistoryTable } from '../test/support/klepaas-schema.js';
 import { timedRun, type RunCost, type RunPlace } from './support/cli-runs.js';
 import { copyThrowawayDatabase, createThrowawayDatabase, withClient, type ThrowawayDatabase } from './support/postgres-store.js';
 import { baselineMerge, klepaasSource, scaleHistory, type ScaleShape } from './support/scale-history.js';
+import { sized, smoke } from './support/smoke.js';
 
-const smoke = process.env.SHIPLOG_BENCH_SMOKE === '1';
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
 const dayMs = 86_400_000;
-const shape: ScaleShape = { records: smoke ? 4_000 : 1_000_000, duplicates: smoke ? 1_080 : 270_000, start: new Date(Date.now() - 1_100 * dayMs) };
-const importRows = smoke ? 2_000 : 200_000;
+const shape: ScaleShape = { records: sized(1_000_000, 4_000), duplicates: sized(270_000, 1_080), start: new Date(Date.now() - 1_100 * dayMs) };
+const importRows = sized(200_000, 2_000);
 const goals = { rssMiB: 150, statsMs: 2_000, reportMs: 2_000, applyRatio: 2 };
 
 /** One store's half of the bench: how to build it, copy it, and run SQL on it. */
@@ -76,7 +76,9 @@ async function measure(store: ScaleStore, klepaasFile: string): Promise<void> {
   report('cleanup --duplicates --apply', apply, { ms: goals.applyRatio * baselineMs, what: `${goals.applyRatio}× baseline` });
   console.log(`  ${'  the baseline merge (set SQL, scale-history.ts)'.padEnd(52)} ${seconds(baselineMs)}; apply took ${(apply.wallMs / baselineMs).toFixed(2)}× it`);
   const kept = await store.count('deployments');
-  console.log(`  records left: ${kept} by cleanup, ${left} by the baseline merge${kept === left ? '' : '  MISMATCH'}`);
+  if (kept !== left || kept !== shape.records - shape.duplicates) {
+    throw new Error(`cleanup --apply left ${kept} records, the baseline merge ${left}, of ${shape.records} with ${shape.duplicates} duplicates`);
+  }
 
   report('stats --since 3650d', cli(store, ['stats', '--since', '3650d']), { ms: goals.statsMs, what: `${goals.statsMs / 1000} s` });
   const page = join(dir, `report-${store.kind}.html`);
