@@ -93,6 +93,48 @@ describeEachStore('cleanup on %s', (kind) => {
     expect(await remainingIds()).toHaveLength(2);
   });
 
+  it('gives a kept record without an idempotency key the key of the duplicate merged into it', async () => {
+    const at = ago(minutes(30));
+    const [kept, merged] = await insertHistory(store.spec, [
+      { status: 'success', version: '6.0.0', createdAt: at, completedAt: at },
+      { status: 'stale', version: '6.0.0', createdAt: new Date(at.getTime() + 2_000), idempotencyKey: 'ci-run-7' },
+    ]);
+
+    const { result, json } = await cleanup(['--duplicates', '--apply']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.duplicates!.groups.map((group) => [group.kept.id, group.duplicates.map((d) => d.id)])).toEqual([[kept, [merged]]]);
+    expect((await show(kept!)).idempotencyKey).toBe('ci-run-7');
+    expect((await show(merged!)).id).toBe(kept);
+  });
+
+  it('lists every group and record in --json however many there are, and shows a person the first 20 of each with a count of the rest', async () => {
+    const old = ago(days(90));
+    await insertHistory(
+      store.spec,
+      Array.from({ length: 25 }, (_, i) => [
+        { app: `app-${i}`, status: 'success' as const, version: '1.0.0', createdAt: old, completedAt: old },
+        { app: `app-${i}`, status: 'failed' as const, version: '1.0.0', createdAt: new Date(old.getTime() + 1_000), completedAt: old },
+        { app: `app-${i}`, status: 'success' as const, version: '2.0.0', createdAt: ago(days(1)), completedAt: ago(days(1)) },
+      ]).flat(),
+    );
+    const args = ['--duplicates', '--prune-older-than', '30d', '--keep', '1'];
+
+    const { result, json } = await cleanup(args);
+    const human = await runCli(['--db', store.spec, 'cleanup', ...args]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.duplicates!.groups).toHaveLength(25);
+    expect(json.duplicates!.records).toBe(25);
+    expect(new Set(json.duplicates!.groups.map((group) => group.kept.app)).size).toBe(25);
+    expect(json.prune!.records).toHaveLength(50);
+    expect(json.prune!.events).toBe(50);
+    const lines = human.stdout.split('\n');
+    expect(lines.filter((line) => line.startsWith('  keep '))).toHaveLength(20);
+    expect(human.stdout).toContain('… and 5 more (--json lists them all)');
+    expect(human.stdout).toContain('… and 30 more (--json lists them all)');
+  });
+
   it('marks running records whose follower is gone stale, and only those older than --stale', async () => {
     const ids = await insertHistory(store.spec, [
       { app: 'gone', status: 'running', createdAt: ago(minutes(180)), leaseOwner: 'host:1:abc', heartbeatAt: ago(minutes(120)) },

@@ -138,7 +138,7 @@ describeEachStore('status on %s, as shiplog changes the history', (kind) => {
   const cleanupApplying = async (request: Partial<Parameters<typeof cleanup>[1]>) => {
     const opened = await openStore(store.spec);
     try {
-      return await cleanup(opened, { duplicates: null, stale: null, prune: null, apply: true, backupPath: join(store.dir, `backup-${Date.now()}.db`), ...request });
+      return await cleanup(opened, { duplicates: null, stale: null, prune: null, apply: true, backupPath: join(store.dir, `backup-${Date.now()}.db`), ...request }, { duplicateGroup() {}, prunable() {} });
     } finally {
       await opened.close();
     }
@@ -186,7 +186,7 @@ describeEachStore('status on %s, as shiplog changes the history', (kind) => {
 
     const report = await cleanupApplying({ stale: { olderThanMs: days(1), reconcile: false, kube: {} }, prune: { olderThanMs: days(1), keep: 1 } });
 
-    expect(report.prune?.records.length).toBeGreaterThan(150);
+    expect(report.prune?.records).toBeGreaterThan(150);
     expect(report.stale?.records.length).toBe(1);
     const after = await expectStatusFromEveryRecord(store.spec, filters);
     expect(after.map((s) => [s.app, s.env, s.current?.id])).toEqual(before.map((s) => [s.app, s.env, s.current?.id]));

@@ -100,4 +100,19 @@ describeEachStore('history counts a long history only as far as it needs to, on 
     expect(all.json).toHaveLength(historyCountLimit + 1);
     expect(all.result.stderr).toBe('');
   });
+
+  it('--all as a table prints every record newest first under one header, however many pages it is read in', async () => {
+    const result = await runCli(['--db', store.spec, 'history', '--all']);
+
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(result.code, result.stderr).toBe(0);
+    expect(lines.filter((line) => line.startsWith('ID '))).toHaveLength(1);
+    expect(lines).toHaveLength(1 + 2 * historyCountLimit + 2);
+    const keys = lines.slice(1).map((line) => line.split(/\s+/)[1]!);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Same times in both apps: the one written later (higher id) comes first.
+    const at = (i: number) => String(i).padStart(6, '0');
+    expect(keys.slice(0, 3)).toEqual([`dep_busy${at(historyCountLimit)}`, `dep_full${at(historyCountLimit - 1)}`, `dep_busy${at(historyCountLimit - 1)}`]);
+    expect(keys.at(-1)).toMatch(/^dep_ROW/);
+  });
 });

@@ -44,14 +44,20 @@ function splitCost(rawStderr: string): { stderr: string; cpuMs?: number; peakRss
   return { stderr, cpuMs: (userSeconds! + systemSeconds!) * 1000, peakRssMiB: rssKiB! / 1024 };
 }
 
+/** Where a timed run works, and whether its stdout is kept (the default) or sent to /dev/null, as for an answer of hundreds of megabytes. */
+export interface RunPlace {
+  cwd?: string;
+  stdout?: 'pipe' | 'ignore';
+}
+
 /**
  * Runs node with the arguments to its end (under GNU time where it exists, which adds the same millisecond to
  * every run) and returns what it cost; throws unless it exits 0.
  */
-export function timedRun(args: NodeArgs): RunCost {
+export function timedRun(args: NodeArgs, place: RunPlace = {}): RunCost {
   const [command, argv] = measuredCommand(args);
   const started = performance.now();
-  const result = spawnSync(command, argv, { env: benchEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, argv, { env: benchEnv, cwd: place.cwd, stdio: ['ignore', place.stdout ?? 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const wallMs = performance.now() - started;
   const { stderr, cpuMs, peakRssMiB } = splitCost(result.stderr);
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status ?? result.signal}: ${stderr}`);

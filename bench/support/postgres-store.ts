@@ -21,10 +21,25 @@ export type PostgresBenchStore = BenchStore | { skipped: string };
  * Without a server the PostgreSQL half of the bench is skipped, and says why.
  */
 export async function createPostgresBenchStore(): Promise<PostgresBenchStore> {
+  const database = await createThrowawayDatabase(`shiplog_bench_${process.pid}`);
+  return 'skipped' in database ? database : postgresBenchStore(database.url, database.drop);
+}
+
+/** An empty database of the bench's own on a server, and how to drop it. */
+export interface ThrowawayDatabase {
+  name: string;
+  /** A URL with this database as its path. */
+  url: string;
+  /** The server's administrative URL it was created through. */
+  adminUrl: string;
+  drop(): Promise<void>;
+}
+
+/** Creates `name` on the first server that answers (see createPostgresBenchStore), or says why none did. */
+export async function createThrowawayDatabase(name: string): Promise<ThrowawayDatabase | { skipped: string }> {
   const candidates = [process.env.SHIPLOG_BENCH_PG_URL, smoke ? undefined : localServerUrl].filter((url): url is string => url !== undefined && url.length > 0);
   if (candidates.length === 0) return { skipped: 'a smoke run uses only SHIPLOG_BENCH_PG_URL, which is not set' };
   const failures: string[] = [];
-  const name = `shiplog_bench_${process.pid}`;
   for (const adminUrl of candidates) {
     try {
       await adminQuery(adminUrl, `create database ${name}`);
@@ -32,11 +47,21 @@ export async function createPostgresBenchStore(): Promise<PostgresBenchStore> {
       failures.push(`${maskUrl(adminUrl)}: ${(error as Error).message}`);
       continue;
     }
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return postgresBenchStore(url.toString(), () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`));
+    return throwawayDatabase(adminUrl, name);
   }
   return { skipped: `no PostgreSQL server answered (${failures.join('; ')}); set SHIPLOG_BENCH_PG_URL to an admin URL to include it` };
+}
+
+/** A copy of `source` (which nobody may be connected to) as `name`, made by the server from it as a template. */
+export async function copyThrowawayDatabase(source: ThrowawayDatabase, name: string): Promise<ThrowawayDatabase> {
+  await adminQuery(source.adminUrl, `create database ${name} template ${source.name}`);
+  return throwawayDatabase(source.adminUrl, name);
+}
+
+function throwawayDatabase(adminUrl: string, name: string): ThrowawayDatabase {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), adminUrl, drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`) };
 }
 
 function postgresBenchStore(url: string, drop: () => Promise<void>): BenchStore {
@@ -99,7 +124,7 @@ async function adminQuery(url: string, text: string): Promise<void> {
   });
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
   await client.connect();
   try {

@@ -1,7 +1,10 @@
 import type { Deployment } from '../deployment/deployment.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { cleanup, type CleanupReport, type CleanupRequest, type StaleChange } from '../repair/cleanup.js';
+import type { DuplicateGroup } from '../db/duplicates.js';
+import type { Prunable } from '../db/prune.js';
+import { cleanup, type CleanupListener, type CleanupRequest, type CleanupSummary, type StaleChange } from '../repair/cleanup.js';
 import { localTime } from '../terminal/format.js';
+import { JsonArraySpool, writeJsonDocument } from '../terminal/json-spool.js';
 import type { Output } from '../terminal/output.js';
 import { printable } from '../terminal/printable.js';
 import { formatDuration, parseDuration } from '../timing/duration.js';
@@ -25,13 +28,51 @@ const shownPerPart = 20;
 
 /**
  * Exits 0 whether the plan was applied or only shown: a plan is an answer, not a failure. Scripts that
- * want to know whether there is anything to clean read the counts in --json.
+ * want to know whether there is anything to clean read the counts in --json. The plan's lists are as long as the
+ * history is: --json spools them to a temporary file as they are read and prints the document once the work is
+ * done; a person sees the first few of each.
  */
 export async function run(ctx: CommandContext, options: CleanupOptions): Promise<ExitCodeValue> {
   const request = cleanupRequest(options);
-  const report = await withStore(ctx, (store) => cleanup(store, request));
-  ctx.out.result(report, () => reportText(ctx.out, report));
+  if (!ctx.out.json) {
+    const shown = new ShownLines(ctx.out);
+    const summary = await withStore(ctx, (store) => cleanup(store, request, shown));
+    ctx.out.result(summary, () => reportText(ctx.out, summary, shown));
+    return ExitCode.ok;
+  }
+  const groups = new JsonArraySpool();
+  const prunable = new JsonArraySpool();
+  try {
+    const summary = await withStore(ctx, (store) => cleanup(store, request, { duplicateGroup: (group) => groups.push(group), prunable: (record) => prunable.push(record) }));
+    writeJsonDocument(ctx.out.stdout, {
+      ...summary,
+      duplicates: summary.duplicates && { windowMs: summary.duplicates.windowMs, groups, records: summary.duplicates.records, eventsMoved: summary.duplicates.eventsMoved },
+      prune: summary.prune && { olderThanMs: summary.prune.olderThanMs, keep: summary.prune.keep, records: prunable, events: summary.prune.events },
+    });
+  } finally {
+    groups.dispose();
+    prunable.dispose();
+  }
   return ExitCode.ok;
+}
+
+/** The first lines of each long part of the plan, as a person reads them; the rest are only counted. */
+class ShownLines implements CleanupListener {
+  readonly groupLines: string[] = [];
+  readonly prunableLines: string[] = [];
+  readonly groupsWanted = shownPerPart;
+
+  constructor(private readonly out: Output) {}
+
+  duplicateGroup(group: DuplicateGroup): void {
+    if (this.groupLines.length < shownPerPart) {
+      this.groupLines.push(`  keep ${brief(this.out, group.kept)}; merge ${group.duplicates.map((d) => `${printable(d.key)} (${this.out.status(d.status)})`).join(', ')}`);
+    }
+  }
+
+  prunable(record: Prunable): void {
+    if (this.prunableLines.length < shownPerPart) this.prunableLines.push(`  ${brief(this.out, record)}`);
+  }
 }
 
 function cleanupRequest(options: CleanupOptions): CleanupRequest {
@@ -70,23 +111,23 @@ function keepCount(text: string): number {
   return Number(text);
 }
 
-function reportText(out: Output, report: CleanupReport): string {
+function reportText(out: Output, report: CleanupSummary, shown: ShownLines): string {
   const lines: string[] = [];
   if (report.duplicates) {
     const { groups, records, windowMs, eventsMoved } = report.duplicates;
-    lines.push(`duplicates (created within ${formatDuration(windowMs)} of each other): ${records} to merge into ${groups.length} kept${eventsMoved === null ? '' : `, ${eventsMoved} events moved`}`);
-    lines.push(...limited(groups.map((group) => `  keep ${brief(out, group.kept)}; merge ${group.duplicates.map((d) => `${printable(d.key)} (${out.status(d.status)})`).join(', ')}`)));
+    lines.push(`duplicates (created within ${formatDuration(windowMs)} of each other): ${records} to merge into ${groups} kept${eventsMoved === null ? '' : `, ${eventsMoved} events moved`}`);
+    lines.push(...limited(shown.groupLines, groups));
   }
   if (report.stale) {
     const { records, olderThanMs } = report.stale;
     const changing = records.filter((change) => change.to !== null).length;
     lines.push(`abandoned (running for over ${formatDuration(olderThanMs)}, follower gone): ${records.length}, ${changing} to change`);
-    lines.push(...limited(records.map((change) => `  ${staleLine(out, change)}`)));
+    lines.push(...limited(records.slice(0, shownPerPart).map((change) => `  ${staleLine(out, change)}`), records.length));
   }
   if (report.prune) {
     const { records, events, olderThanMs, keep } = report.prune;
-    lines.push(`old (final, created over ${formatDuration(olderThanMs)} ago, beyond the newest ${keep} of each app and environment): ${records.length} records and ${events} events to delete`);
-    lines.push(...limited(records.map((d) => `  ${brief(out, d)}`)));
+    lines.push(`old (final, created over ${formatDuration(olderThanMs)} ago, beyond the newest ${keep} of each app and environment): ${records} records and ${events} events to delete`);
+    lines.push(...limited(shown.prunableLines, records));
   }
   lines.push(...report.notes.map((note) => printable(note)));
   if (report.applied) {
@@ -106,7 +147,8 @@ function staleLine(out: Output, change: StaleChange): string {
   return `${printable(`${change.key} ${change.app} ${change.env} ${change.provider}`)}: ${becomes} (${printable(change.reason)})`;
 }
 
-function limited(lines: string[]): string[] {
-  if (lines.length <= shownPerPart) return lines;
-  return [...lines.slice(0, shownPerPart), `  … and ${lines.length - shownPerPart} more (--json lists them all)`];
+/** The lines shown of a part with `total` items, and how many more there are. */
+function limited(shownLines: string[], total: number): string[] {
+  if (total <= shownLines.length) return shownLines;
+  return [...shownLines, `  … and ${total - shownLines.length} more (--json lists them all)`];
 }

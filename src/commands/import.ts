@@ -1,5 +1,5 @@
 import { importDeployments } from '../db/import-deployments.js';
-import type { ImportDefaults, ImportRead } from '../deployment/imported.js';
+import { ImportCollector, type ImportDefaults, type ImportSource } from '../deployment/imported.js';
 import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { printable } from '../terminal/printable.js';
@@ -21,33 +21,50 @@ export interface ImportReport {
   alreadyImported: number;
   /** Of those imported before as `stale`, the ones the source has settled since, which took its status. */
   settled: number;
-  skipped: ImportRead['skipped'];
+  skipped: ImportCollector['skipped'];
 }
 
 /**
  * Brings another tool's history into the store, reading the source file only. The whole import is one
  * transaction, and every record keeps its source row's identity, so importing the same file twice (or a
- * later copy of it) adds only what is new, and settles what the source has settled since.
+ * later copy of it) adds only what is new, and settles what the source has settled since. The source is read
+ * and written a batch at a time inside that transaction, so a source of any size takes the memory of one batch.
  */
 export async function run(ctx: CommandContext, file: string, options: ImportOptions): Promise<ExitCodeValue> {
   const defaults: ImportDefaults = {
     app: options.app === undefined ? undefined : valid.requireName(options.app, '--app'),
     env: options.env === undefined ? undefined : valid.requireName(options.env, '--env'),
   };
-  let read: ImportRead;
-  if (options.from === 'klepaas') read = (await import('../import/klepaas.js')).readKlepaas(file, defaults);
-  else if (options.from === 'sbkube') read = (await import('../import/sbkube.js')).readSbkube(file, defaults);
+  let source: ImportSource;
+  if (options.from === 'klepaas') source = (await import('../import/klepaas.js')).openKlepaas(file, defaults);
+  else if (options.from === 'sbkube') source = (await import('../import/sbkube.js')).openSbkube(file, defaults);
   else throw new UsageError(`--from: '${options.from}' is not klepaas or sbkube`, 'bad_value');
   const tool = options.from;
-  const { imported, settled } = await withStore(ctx, (store) => store.write((tx) => importDeployments(tx, tool, read.deployments)));
+  const collected = new ImportCollector();
+  let outcome: { imported: number; settled: number };
+  try {
+    outcome = await withStore(ctx, (store) =>
+      store.write(async (tx) => {
+        const total = { imported: 0, settled: 0 };
+        for (const batch of source.batches(collected)) {
+          const written = await importDeployments(tx, tool, batch);
+          total.imported += written.imported;
+          total.settled += written.settled;
+        }
+        return total;
+      }),
+    );
+  } finally {
+    source.close();
+  }
   const report: ImportReport = {
     from: tool,
     file,
-    read: read.deployments.length,
-    imported,
-    alreadyImported: read.deployments.length - imported,
-    settled,
-    skipped: read.skipped,
+    read: collected.kept,
+    imported: outcome.imported,
+    alreadyImported: collected.kept - outcome.imported,
+    settled: outcome.settled,
+    skipped: collected.skipped,
   };
   ctx.out.result(report, () =>
     [

@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Deployment, DeploymentEvent, ProviderName } from '../deployment/deployment.js';
 import { activeStatuses, unsettledStatuses, type Status } from '../deployment/lifecycle.js';
 import { NotFoundError } from '../errors.js';
@@ -6,7 +6,8 @@ import { chunks } from './chunks.js';
 import { toDeployment, toEvent } from './deployment-rows.js';
 import type { StoreDialect } from './dialect.js';
 import { selectMany } from './many-rows.js';
-import type { DeploymentsTable } from './schema.js';
+import { streamRows } from './row-stream.js';
+import type { Database, DeploymentsTable } from './schema.js';
 import type { Queryable } from './store.js';
 
 /** A deployment's identity, the only thing handed from a committed transaction to the tracker. */
@@ -86,30 +87,32 @@ export interface HistoryFilter {
   env?: string;
   status?: Status;
   since?: string;
-  /** At most this many, or every match when undefined (`--all`). */
-  limit: number | undefined;
 }
 
 /** history counts the matches up to here and no further: an exact count reads every match, all 100,000 of a 100k history. */
 export const historyCountLimit = 1_000;
 
 /**
- * Newest first, with how many match (every match when `limit` is undefined). The count stops at
- * `historyCountLimit`, `moreThan` then saying there are more: counting a whole history costs more than the page
- * (on PostgreSQL at 100k records, 13 of the statement's 14 ms; counting to 1,000 costs 0.5 ms). It rides in the
- * page's own statement: one snapshot, and on PostgreSQL one round trip and one plan instead of two.
+ * The newest `limit` matches, with how many match. The count stops at `historyCountLimit`, `moreThan` then saying
+ * there are more: counting a whole history costs more than the page (on PostgreSQL at 100k records, 13 of the
+ * statement's 14 ms; counting to 1,000 costs 0.5 ms). It rides in the page's own statement: one snapshot, and on
+ * PostgreSQL one round trip and one plan instead of two.
  */
-export async function listHistory(q: Queryable, filter: HistoryFilter): Promise<{ deployments: Deployment[]; total: number; moreThan: boolean }> {
-  const newestFirst = historyQuery(q, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
-  if (filter.limit === undefined) {
-    const deployments = (await newestFirst.execute()).map(toDeployment);
-    return { deployments, total: deployments.length, moreThan: false };
-  }
+export async function listHistory(q: Queryable, filter: HistoryFilter, limit: number): Promise<{ deployments: Deployment[]; total: number; moreThan: boolean }> {
   const firstMatches = historyQuery(q, filter).select(sql.lit(1).as('one')).limit(historyCountLimit + 1);
   const counted = q.selectFrom(firstMatches.as('first_matches')).select((eb) => eb.fn.countAll<string | number>().as('count'));
-  const rows = await newestFirst.select(counted.as('total')).limit(filter.limit).execute();
+  const rows = await newestFirst(q, filter).select(counted.as('total')).limit(limit).execute();
   const total = Number(rows[0]?.total ?? 0);
   return { deployments: rows.map(toDeployment), total: Math.min(total, historyCountLimit), moreThan: total > historyCountLimit };
+}
+
+/** Every match, newest first, read as it is needed (`history --all`): a history of any length holds one page in memory. */
+export async function* streamHistory(tx: Transaction<Database>, kind: StoreDialect['kind'], filter: HistoryFilter): AsyncGenerator<Deployment> {
+  for await (const row of streamRows(tx, kind, newestFirst(tx, filter))) yield toDeployment(row);
+}
+
+function newestFirst(q: Queryable, filter: HistoryFilter) {
+  return historyQuery(q, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
 }
 
 function historyQuery(q: Queryable, filter: HistoryFilter) {

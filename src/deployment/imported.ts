@@ -15,10 +15,14 @@ export type ImportedDeployment = Pick<
   rolledBackBySource: string | null;
 };
 
-/** What a reader makes of a source: the deployments, and the rows it passed over with why. */
-export interface ImportRead {
-  deployments: ImportedDeployment[];
-  skipped: { reason: string; count: number }[];
+/** How many deployments a reader hands over at a time: written in a few statements, and all the memory an import holds. */
+const batchSize = 1_000;
+
+/** A source opened and checked (its tables and columns), read a batch at a time. */
+export interface ImportSource {
+  /** The deployments, a batch at a time, as the source is read; rows passed over are counted by `collector`. */
+  batches(collector: ImportCollector): Generator<ImportedDeployment[]>;
+  close(): void;
 }
 
 export interface ImportDefaults {
@@ -26,20 +30,32 @@ export interface ImportDefaults {
   env?: string;
 }
 
-/** Collects what a reader keeps and what it passes over, counting the rows passed over by reason. */
+/** Gathers what a reader keeps into batches, counting what it keeps and, by reason, the rows it passes over. */
 export class ImportCollector {
-  private readonly deployments: ImportedDeployment[] = [];
-  private readonly skipped = new Map<string, number>();
+  private batch: ImportedDeployment[] = [];
+  private readonly passedOver = new Map<string, number>();
+  /** Deployments kept so far. */
+  kept = 0;
 
-  keep(deployment: ImportedDeployment): void {
-    this.deployments.push(deployment);
+  /** Keeps a deployment; returns the batch once it is full, for the reader to hand over. */
+  keep(deployment: ImportedDeployment): ImportedDeployment[] | undefined {
+    this.batch.push(deployment);
+    this.kept += 1;
+    return this.batch.length >= batchSize ? this.take() : undefined;
+  }
+
+  /** The deployments kept since the last batch was handed over. */
+  take(): ImportedDeployment[] {
+    const batch = this.batch;
+    this.batch = [];
+    return batch;
   }
 
   skip(reason: string): void {
-    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    this.passedOver.set(reason, (this.passedOver.get(reason) ?? 0) + 1);
   }
 
-  result(): ImportRead {
-    return { deployments: this.deployments, skipped: [...this.skipped].map(([reason, count]) => ({ reason, count })) };
+  get skipped(): { reason: string; count: number }[] {
+    return [...this.passedOver].map(([reason, count]) => ({ reason, count }));
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { findAbandoned, staleAge } from '../db/abandoned.js';
-import { findDuplicates } from '../db/duplicates.js';
+import { countDuplicates } from '../db/duplicates.js';
 import { appliedMigrations, migrations } from '../db/migrations.js';
 import { openStore } from '../db/open-store.js';
 import { parseStoreSpec } from '../db/store-spec.js';
@@ -152,8 +152,8 @@ async function checkIntegrity(store: Store, path: string): Promise<Check> {
 async function checkRecords(store: Store): Promise<Check[]> {
   const now = Date.now();
   const leaseCutoff = leaseExpiredBefore(now);
-  const { groups, abandoned, unresolved } = await store.read(async (tx) => ({
-    groups: await findDuplicates(tx, store.dialect.kind, duplicateWindowMs, leaseCutoff),
+  const { duplicates, abandoned, unresolved } = await store.read(async (tx) => ({
+    duplicates: await countDuplicates(tx, store.dialect.kind, { windowMs: duplicateWindowMs, leaseExpiredBefore: leaseCutoff }),
     abandoned: await findAbandoned(tx, {
       statuses: activeStatuses,
       startedBefore: new Date(now).toISOString(),
@@ -164,11 +164,10 @@ async function checkRecords(store: Store): Promise<Check[]> {
       (await tx.selectFrom('deployments').select((eb) => eb.fn.countAll().as('count')).where('status', 'in', unresolvedStatuses).executeTakeFirstOrThrow()).count,
     ),
   }));
-  const duplicates = groups.reduce((sum, group) => sum + group.duplicates.length, 0);
   const checks = [
-    duplicates === 0
+    duplicates.records === 0
       ? ok('duplicates', 'none')
-      : warn('duplicates', `${duplicates} records duplicate ${groups.length} others; 'shiplog cleanup --duplicates' shows them, --apply merges them`),
+      : warn('duplicates', `${duplicates.records} records duplicate ${duplicates.groups} others; 'shiplog cleanup --duplicates' shows them, --apply merges them`),
   ];
   if (abandoned.length === 0 && unresolved === 0) {
     checks.push(ok('stale records', 'none'));

@@ -1,4 +1,4 @@
-import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from '../deployment/imported.js';
+import type { ImportCollector, ImportDefaults, ImportedDeployment, ImportSource } from '../deployment/imported.js';
 import { UsageError } from '../errors.js';
 import { commitSha, isoTime, SourceFile, text } from './source-file.js';
 
@@ -13,47 +13,58 @@ const statuses: Record<string, ImportedDeployment['status']> = {
   pending: 'stale',
 };
 
+/** The columns of the row a rollback names, read beside the rollback's own under names klepaas does not use. */
+const rolledBack = { id: 'shiplog_rollback_id', owner: 'shiplog_rollback_owner', repo: 'shiplog_rollback_repo', created: 'shiplog_rollback_created_at', started: 'shiplog_rollback_started_at' };
+
 /**
  * Reads klepaas's `deployment_histories` (its columns differ between versions; each is used where present):
  * the app is the GitHub repository's name, the environment its `environment` column or --env, the version
- * the image tag. A run of an NCP SourceDeploy project keeps that project and run as an NCP target.
+ * the image tag. A run of an NCP SourceDeploy project keeps that project and run as an NCP target. The table is
+ * read row by row, each rollback joined to the row it names, so a history of any length is read in the memory
+ * of one batch.
  */
-export function readKlepaas(path: string, defaults: ImportDefaults): ImportRead {
+export function openKlepaas(path: string, defaults: ImportDefaults): ImportSource {
   const source = new SourceFile(path, 'klepaas');
+  let columns: Set<string>;
   try {
-    const columns = source.columns('deployment_histories', ['id', 'status', 'created_at']);
+    columns = source.columns('deployment_histories', ['id', 'status', 'created_at']);
     if (!columns.has('environment') && defaults.env === undefined) {
       throw new UsageError(`${path} records no environment for its deployments; say which with --env`, 'missing_option');
     }
-    const rows = source.rows<Row>('select * from deployment_histories order by id');
-    const keys = new Map(rows.map((row) => [row.id, sourceKey(row)]));
-    const collected = new ImportCollector();
-    for (const row of rows) {
-      const env = text(row.environment) ?? defaults.env;
-      const app = defaults.app ?? text(row.github_repo);
-      const status = statuses[String(row.status ?? '').toLowerCase()];
-      const createdAt = isoTime(row.created_at) ?? isoTime(row.started_at);
-      if (!app || !env) {
-        collected.skip(!app ? 'no repository to name the app (pass --app)' : 'no environment (pass --env)');
-      } else if (!status) {
-        collected.skip(`a status shiplog does not know (${String(row.status)})`);
-      } else if (!createdAt) {
-        collected.skip('no creation time');
-      } else {
-        collected.keep(toImported(row, { app, env, status, createdAt }, keys));
-      }
-    }
-    return collected.result();
-  } finally {
+  } catch (error) {
     source.close();
+    throw error;
   }
+  const query = columns.has('rollback_from_id')
+    ? `select h.*, r.id as ${rolledBack.id}, r.github_owner as ${rolledBack.owner}, r.github_repo as ${rolledBack.repo},
+         r.created_at as ${rolledBack.created}, r.started_at as ${rolledBack.started}
+       from deployment_histories h left join deployment_histories r on r.id = h.rollback_from_id order by h.id`
+    : 'select * from deployment_histories order by id';
+  return {
+    *batches(collected: ImportCollector) {
+      for (const row of source.iterate<Row>(query)) {
+        const env = text(row.environment) ?? defaults.env;
+        const app = defaults.app ?? text(row.github_repo);
+        const status = statuses[String(row.status ?? '').toLowerCase()];
+        const createdAt = isoTime(row.created_at) ?? isoTime(row.started_at);
+        if (!app || !env) {
+          collected.skip(!app ? 'no repository to name the app (pass --app)' : 'no environment (pass --env)');
+        } else if (!status) {
+          collected.skip(`a status shiplog does not know (${String(row.status)})`);
+        } else if (!createdAt) {
+          collected.skip('no creation time');
+        } else {
+          const full = collected.keep(toImported(row, { app, env, status, createdAt }));
+          if (full) yield full;
+        }
+      }
+      yield collected.take();
+    },
+    close: () => source.close(),
+  };
 }
 
-function toImported(
-  row: Row,
-  known: { app: string; env: string; status: ImportedDeployment['status']; createdAt: string },
-  keys: Map<unknown, string>,
-): ImportedDeployment {
+function toImported(row: Row, known: { app: string; env: string; status: ImportedDeployment['status']; createdAt: string }): ImportedDeployment {
   const owner = text(row.github_owner);
   const repo = text(row.github_repo);
   const tag = text(row.image_tag);
@@ -63,7 +74,7 @@ function toImported(
   const final = known.status !== 'stale';
   const error = text(row.error_message);
   return {
-    sourceKey: keys.get(row.id)!,
+    sourceKey: sourceKey(row),
     app: known.app,
     env: known.env,
     version: tag,
@@ -74,7 +85,7 @@ function toImported(
     target: project ? { projectId: project, ...(deployId ? { ncpDeployId: deployId } : {}) } : null,
     status: known.status,
     isRollback: Number(row.is_rollback ?? 0) === 1,
-    rollbackOfSource: row.rollback_from_id === null || row.rollback_from_id === undefined ? null : (keys.get(row.rollback_from_id) ?? null),
+    rollbackOfSource: rollbackOf(row),
     rolledBackBySource: null,
     operator: text(row.user_id) ?? text(row.github_commit_author),
     message: text(row.github_commit_message),
@@ -83,6 +94,18 @@ function toImported(
     startedAt: isoTime(row.started_at) ?? isoTime(row.deployed_at) ?? known.createdAt,
     completedAt: final ? (isoTime(row.completed_at) ?? isoTime(row.deployed_at) ?? known.createdAt) : null,
   };
+}
+
+/** The source key of the row a rollback names, or null when it names none the file holds. */
+function rollbackOf(row: Row): string | null {
+  if (row[rolledBack.id] === null || row[rolledBack.id] === undefined) return null;
+  return sourceKey({
+    id: row[rolledBack.id],
+    github_owner: row[rolledBack.owner],
+    github_repo: row[rolledBack.repo],
+    created_at: row[rolledBack.created],
+    started_at: row[rolledBack.started],
+  });
 }
 
 /** The repository, the row's id and its time together: another klepaas file reusing the id is another row. */

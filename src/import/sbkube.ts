@@ -1,4 +1,4 @@
-import { ImportCollector, type ImportDefaults, type ImportedDeployment, type ImportRead } from '../deployment/imported.js';
+import type { ImportCollector, ImportDefaults, ImportedDeployment, ImportSource } from '../deployment/imported.js';
 import { isoTime, jsonObject, SourceFile, text } from './source-file.js';
 
 type Row = Record<string, unknown>;
@@ -26,48 +26,63 @@ interface AppRun {
  * (`app_deployments` of `deployments`), dry runs left out since they changed nothing. The environment is --env,
  * else the run's cluster. The version is the Helm chart's: `helm_releases` keeps one row per release and
  * namespace (the first run's), so later runs have it only in their `app_config`. sbkube keeps one time per run,
- * so an imported record starts and ends then. Optional columns are used where present.
+ * so an imported record starts and ends then. Optional columns are used where present. Linking rollbacks needs
+ * every run of the file in time order, so the file's runs are held at once: one person's state file, not an
+ * organisation's history.
  */
-export function readSbkube(path: string, defaults: ImportDefaults): ImportRead {
+export function openSbkube(path: string, defaults: ImportDefaults): ImportSource {
   const source = new SourceFile(path, 'sbkube');
   try {
     source.columns('deployments', ['id', 'deployment_id', 'timestamp']);
     source.columns('app_deployments', ['id', 'deployment_id', 'app_name', 'status']);
-    const runs = new Map(source.rows<Row>('select * from deployments').map((run) => [run.id, run]));
-    const releases = new Map<unknown, Row>();
-    if (source.hasTable('helm_releases')) {
-      source.columns('helm_releases', ['app_deployment_id']);
-      for (const release of source.rows<Row>('select * from helm_releases')) releases.set(release.app_deployment_id, release);
-    }
-    const collected = new ImportCollector();
-    const appRuns: AppRun[] = [];
-    for (const app of source.rows<Row>('select * from app_deployments order by id')) {
-      const run = runs.get(app.deployment_id);
-      const name = text(app.app_name) ?? defaults.app;
-      const env = defaults.env ?? text(run?.cluster);
-      const said = String(app.status ?? run?.status ?? '').toLowerCase();
-      const status = statuses[said];
-      const at = isoTime(run?.timestamp);
-      if (!run) collected.skip('an app of a run the file does not hold');
-      else if (Number(run.dry_run ?? 0) === 1) collected.skip('a dry run, which changed nothing');
-      else if (!name || !env) collected.skip(!name ? 'no app name (pass --app)' : 'no cluster to name the environment (pass --env)');
-      else if (!status) collected.skip(`a status shiplog does not know (${String(app.status ?? run.status)})`);
-      else if (!at) collected.skip('no time');
-      else {
-        appRuns.push({
-          deployment: toImported(app, run, releases.get(app.id), { app: name, env, status, at }),
-          namedRun: text(run.command) === 'rollback' ? text(jsonObject(run.command_args)?.deployment_id) : null,
-          rolledBack: said === 'rolled_back',
-        });
-      }
-    }
-    appRuns.sort((a, b) => (a.deployment.createdAt < b.deployment.createdAt ? -1 : a.deployment.createdAt > b.deployment.createdAt ? 1 : 0));
-    linkRollbacks(appRuns);
-    for (const { deployment } of appRuns) collected.keep(deployment);
-    return collected.result();
-  } finally {
+    if (source.hasTable('helm_releases')) source.columns('helm_releases', ['app_deployment_id']);
+  } catch (error) {
     source.close();
+    throw error;
   }
+  return {
+    *batches(collected: ImportCollector) {
+      for (const { deployment } of readAppRuns(source, defaults, collected)) {
+        const full = collected.keep(deployment);
+        if (full) yield full;
+      }
+      yield collected.take();
+    },
+    close: () => source.close(),
+  };
+}
+
+/** Every app of every run the file holds, in time order, rollbacks linked; rows passed over are counted by `collected`. */
+function readAppRuns(source: SourceFile, defaults: ImportDefaults, collected: ImportCollector): AppRun[] {
+  const runs = new Map(source.rows<Row>('select * from deployments').map((run) => [run.id, run]));
+  const releases = new Map<unknown, Row>();
+  if (source.hasTable('helm_releases')) {
+    for (const release of source.rows<Row>('select * from helm_releases')) releases.set(release.app_deployment_id, release);
+  }
+  const appRuns: AppRun[] = [];
+  for (const app of source.rows<Row>('select * from app_deployments order by id')) {
+    const run = runs.get(app.deployment_id);
+    const name = text(app.app_name) ?? defaults.app;
+    const env = defaults.env ?? text(run?.cluster);
+    const said = String(app.status ?? run?.status ?? '').toLowerCase();
+    const status = statuses[said];
+    const at = isoTime(run?.timestamp);
+    if (!run) collected.skip('an app of a run the file does not hold');
+    else if (Number(run.dry_run ?? 0) === 1) collected.skip('a dry run, which changed nothing');
+    else if (!name || !env) collected.skip(!name ? 'no app name (pass --app)' : 'no cluster to name the environment (pass --env)');
+    else if (!status) collected.skip(`a status shiplog does not know (${String(app.status ?? run.status)})`);
+    else if (!at) collected.skip('no time');
+    else {
+      appRuns.push({
+        deployment: toImported(app, run, releases.get(app.id), { app: name, env, status, at }),
+        namedRun: text(run.command) === 'rollback' ? text(jsonObject(run.command_args)?.deployment_id) : null,
+        rolledBack: said === 'rolled_back',
+      });
+    }
+  }
+  appRuns.sort((a, b) => (a.deployment.createdAt < b.deployment.createdAt ? -1 : a.deployment.createdAt > b.deployment.createdAt ? 1 : 0));
+  linkRollbacks(appRuns);
+  return appRuns;
 }
 
 function toImported(app: Row, run: Row, release: Row | undefined, known: { app: string; env: string; status: ImportedDeployment['status']; at: string }): ImportedDeployment {

@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import { findAbandoned, type AbandonedDeployment, type AbandonedFilter } from '../db/abandoned.js';
 import type { StoreDialect } from '../db/dialect.js';
-import { findDuplicates, mergeDuplicates, type DuplicateGroup } from '../db/duplicates.js';
-import { deleteDeployments, findPrunable, type Prunable } from '../db/prune.js';
+import { mergeDuplicates, planDuplicates, type DuplicateGroup } from '../db/duplicates.js';
+import { planPrune, prune, type Prunable, type PruneRule } from '../db/prune.js';
 import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { applyTransition } from '../db/transition.js';
@@ -31,13 +31,31 @@ export interface StaleChange extends AbandonedDeployment {
   reason: string;
 }
 
-export interface CleanupReport {
+/**
+ * Where the plan's long lists go as they are read, one item at a time, so no list of a whole history is ever held:
+ * the command prints them, or spools them for its JSON document.
+ */
+export interface CleanupListener {
+  duplicateGroup(group: DuplicateGroup): void;
+  prunable(record: Prunable): void;
+  /** How many groups of duplicates it wants whole (the rest are only counted, in the database); all when undefined. */
+  readonly groupsWanted?: number;
+}
+
+/** What cleanup found and did, with counts where the listener heard the items. */
+export interface CleanupSummary {
   applied: boolean;
   /** The backup written before the changes, if one was. */
   backup: string | null;
   notes: string[];
-  duplicates: { windowMs: number; groups: DuplicateGroup[]; records: number; eventsMoved: number | null } | null;
+  duplicates: { windowMs: number; groups: number; records: number; eventsMoved: number | null } | null;
   stale: { olderThanMs: number; reconcile: boolean; records: StaleChange[] } | null;
+  prune: { olderThanMs: number; keep: number; records: number; events: number } | null;
+}
+
+/** The report as `--json` prints it: the summary, with every group and record the listener heard in its place. */
+export interface CleanupReport extends Omit<CleanupSummary, 'duplicates' | 'prune'> {
+  duplicates: { windowMs: number; groups: DuplicateGroup[]; records: number; eventsMoved: number | null } | null;
   prune: { olderThanMs: number; keep: number; records: Prunable[]; events: number } | null;
 }
 
@@ -46,6 +64,7 @@ interface Pass {
   kind: StoreDialect['kind'];
   request: CleanupRequest;
   answers: Map<number, Reconciled>;
+  listener: CleanupListener;
   now: Date;
   /** A heartbeat older than this belongs to a follower that is gone. */
   leaseExpiredBefore: string;
@@ -59,14 +78,14 @@ interface Pass {
  * --reconcile) before that transaction, since a transaction never waits on the network; an answer counts
  * only if its record is still in the status it had when the provider was asked.
  */
-export async function cleanup(store: Store, request: CleanupRequest, now = new Date()): Promise<CleanupReport> {
+export async function cleanup(store: Store, request: CleanupRequest, listener: CleanupListener, now = new Date()): Promise<CleanupSummary> {
   const backupPath = request.apply && store.dialect.kind === 'sqlite' ? checkBackupPath(request.backupPath ?? defaultBackupPath(store.location, now)) : null;
   const leaseCutoff = leaseExpiredBefore(now.getTime());
   const answers = request.stale?.reconcile
     ? await askProviders(await store.read((tx) => findAbandoned(tx, abandonedFilter(request.stale!, leaseCutoff, now))), request.stale.kube)
     : new Map<number, Reconciled>();
-  const pass: Pass = { kind: store.dialect.kind, request, answers, now, leaseExpiredBefore: leaseCutoff };
-  const report: CleanupReport = { applied: request.apply, backup: null, notes: [], duplicates: null, stale: null, prune: null };
+  const pass: Pass = { kind: store.dialect.kind, request, answers, listener, now, leaseExpiredBefore: leaseCutoff };
+  const report: CleanupSummary = { applied: request.apply, backup: null, notes: [], duplicates: null, stale: null, prune: null };
   if (store.dialect.kind === 'postgres' && request.backupPath !== null) {
     report.notes.push('--backup applies to SQLite stores only; back up PostgreSQL with pg_dump');
   }
@@ -87,18 +106,14 @@ export async function cleanup(store: Store, request: CleanupRequest, now = new D
 }
 
 /** Fills `report` with the plan; with `beforeChange` (apply), calls it before the first change and applies each part. */
-async function planAndApply(tx: Transaction<Database>, pass: Pass, report: CleanupReport): Promise<void> {
-  const { request, beforeChange, now } = pass;
+async function planAndApply(tx: Transaction<Database>, pass: Pass, report: CleanupSummary): Promise<void> {
+  const { request, beforeChange, listener, kind, now } = pass;
   const at = now.toISOString();
   if (request.duplicates) {
-    const groups = await findDuplicates(tx, pass.kind, request.duplicates.windowMs, pass.leaseExpiredBefore);
-    const records = groups.reduce((sum, group) => sum + group.duplicates.length, 0);
-    let eventsMoved: number | null = null;
-    if (beforeChange && groups.length > 0) {
-      await beforeChange();
-      eventsMoved = await mergeDuplicates(tx, groups, at);
-    }
-    report.duplicates = { windowMs: request.duplicates.windowMs, groups, records, eventsMoved };
+    const rule = { windowMs: request.duplicates.windowMs, leaseExpiredBefore: pass.leaseExpiredBefore };
+    const reader = { onGroup: (group: DuplicateGroup) => listener.duplicateGroup(group), wanted: listener.groupsWanted };
+    const found = beforeChange ? await mergeDuplicates(tx, kind, rule, at, reader, beforeChange) : { ...(await planDuplicates(tx, kind, rule, reader)), eventsMoved: null };
+    report.duplicates = { windowMs: rule.windowMs, groups: found.groups, records: found.records, eventsMoved: found.records > 0 ? found.eventsMoved : null };
   }
   if (request.stale) {
     const abandoned = await findAbandoned(tx, abandonedFilter(request.stale, pass.leaseExpiredBefore, now));
@@ -112,12 +127,10 @@ async function planAndApply(tx: Transaction<Database>, pass: Pass, report: Clean
     report.stale = { olderThanMs: request.stale.olderThanMs, reconcile: request.stale.reconcile, records };
   }
   if (request.prune) {
-    const records = await findPrunable(tx, { createdBefore: new Date(now.getTime() - request.prune.olderThanMs).toISOString(), keep: request.prune.keep });
-    if (beforeChange && records.length > 0) {
-      await beforeChange();
-      await deleteDeployments(tx, records.map((d) => d.id));
-    }
-    report.prune = { ...request.prune, records, events: records.reduce((sum, d) => sum + d.events, 0) };
+    const rule: PruneRule = { createdBefore: new Date(now.getTime() - request.prune.olderThanMs).toISOString(), keep: request.prune.keep };
+    const onRecord = (record: Prunable) => listener.prunable(record);
+    const counts = beforeChange ? await prune(tx, kind, rule, onRecord, beforeChange) : await planPrune(tx, kind, rule, onRecord);
+    report.prune = { ...request.prune, ...counts };
   }
 }
 
@@ -155,6 +168,6 @@ function abandonment(d: AbandonedDeployment, now: Date): string {
   return `${d.status} for ${age} and ${heard}`;
 }
 
-function hasChanges(report: CleanupReport): boolean {
-  return (report.duplicates?.records ?? 0) > 0 || (report.stale?.records.some((change) => change.to !== null) ?? false) || (report.prune?.records.length ?? 0) > 0;
+function hasChanges(report: CleanupSummary): boolean {
+  return (report.duplicates?.records ?? 0) > 0 || (report.stale?.records.some((change) => change.to !== null) ?? false) || (report.prune?.records ?? 0) > 0;
 }
