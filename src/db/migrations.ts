@@ -121,6 +121,22 @@ export const migrations: readonly Migration[] = [
         select app, env, max(id) from deployments where status = 'success' group by app, env`.execute(tx);
     },
   },
+  {
+    // The commits each deployment brought, with their commit times, read from the CI checkout as it deployed: lead
+    // time per change is then measured from the store alone, for every repository on it and from any directory.
+    // Deleting a deployment (cleanup, prune) takes its commits with it.
+    name: '006_deployment_commits',
+    async up(tx) {
+      await sql`
+        create table deployment_commits (
+          deployment_id integer not null references deployments(id) on delete cascade,
+          sha text not null,
+          committed_at text not null,
+          shallow integer not null default 0,
+          primary key (deployment_id, sha)
+        )`.execute(tx);
+    },
+  },
 ];
 
 /**

@@ -1,0 +1,86 @@
+import { sql, type RawBuilder } from 'kysely';
+import { medianByBucket, pagesOf, type StoreDialect } from './dialect.js';
+import { groupOf, inSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { countInRanges } from './range-counts.js';
+import { msBetween } from './sql-time.js';
+import type { Queryable } from './store.js';
+
+/** A group's changes and the lead times the store knows (see changes below). */
+export interface StoredLeadTimes {
+  changes: number;
+  /** Changes whose lead time the store measures. */
+  measured: number;
+  medianMs: number | null;
+  /** Changes of records made before shiplog kept commits: their commit times can only come from a checkout. */
+  unrecorded: number;
+}
+
+/** A change the store has no commit time for, whose commit a checkout may know. */
+export interface UnrecordedChange {
+  bucket: string;
+  sha: string;
+  completedAt: string;
+}
+
+/**
+ * One row a change: each commit a successful deployment that is not a rollback brought (deployment_commits), or, for
+ * a record without commits, its own commit (or the record itself when it has none), taken at the first success of
+ * it in its app and environment (and group). `value` is its lead time, from commit to that success, where the store
+ * knows the commit time and the clocks agree on the order; `flag` marks a change whose commit time only a checkout
+ * can tell.
+ */
+function changes(kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): RawBuilder<{ bucket: string; sha: string; completed_at: string | null; committed_at: string | null; value: number | null; flag: number }> {
+  return sql`
+    with successes as (
+      select id, app, env, commit_sha, created_at, completed_at, ${groupOf(kind, grouping, sql.ref('created_at'))} as bucket
+      from deployments
+      where ${inSpan(filter)} and status = 'success' and is_rollback = 0
+    ), brought as (
+      select s.bucket, s.app, s.env, c.sha, s.created_at, s.id, s.completed_at, c.committed_at
+      from successes s join deployment_commits c on c.deployment_id = s.id
+      union all
+      select s.bucket, s.app, s.env, coalesce(s.commit_sha, '#' || cast(s.id as text)), s.created_at, s.id, s.completed_at, null
+      from successes s
+      where not exists (select 1 from deployment_commits c where c.deployment_id = s.id)
+    ), firsts as (
+      select bucket, sha, completed_at,
+        max(committed_at) over (partition by bucket, app, env, sha) as committed_at,
+        row_number() over (partition by bucket, app, env, sha order by created_at, id) as nth
+      from brought
+    )
+    select bucket, sha, completed_at, committed_at,
+      case when committed_at is not null and completed_at >= committed_at then ${msBetween(kind, sql.ref('committed_at'), sql.ref('completed_at'))} end as value,
+      case when committed_at is null and sha not like '#%' then 1 else 0 end as flag
+    from firsts
+    where nth = 1`;
+}
+
+/** Each group's changes, with the median of the lead times the store knows. */
+export async function storedLeadTimes(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): Promise<Map<string, StoredLeadTimes>> {
+  const { rows } = await medianByBucket(kind, changes(kind, filter, grouping)).execute(q);
+  return new Map(
+    rows.map((row) => [
+      String(row.bucket),
+      { changes: Number(row.total), measured: Number(row.measured), medianMs: row.median === null ? null : Number(row.median), unrecorded: Number(row.flagged) },
+    ]),
+  );
+}
+
+/** The changes whose commit time only a checkout can tell, a page at a time. */
+export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<UnrecordedChange[]> {
+  const query = sql<{ bucket: string; sha: string; completed_at: string | null }>`select bucket, sha, completed_at from (${changes(kind, filter, grouping)}) as c where flag = 1`;
+  for await (const page of pagesOf(kind, q, query, pageSize)) {
+    yield page.filter((row) => row.completed_at !== null).map((row) => ({ bucket: String(row.bucket), sha: row.sha, completedAt: row.completed_at! }));
+  }
+}
+
+/** The lead times the store knows, a page at a time: what a median over them and a checkout's must read. */
+export async function* storedLeadTimeValues(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<{ bucket: string; value: number }[]> {
+  const query = sql<{ bucket: string; value: number | string }>`select bucket, value from (${changes(kind, filter, grouping)}) as c where value is not null`;
+  for await (const page of pagesOf(kind, q, query, pageSize)) yield page.map((row) => ({ bucket: String(row.bucket), value: Number(row.value) }));
+}
+
+/** How many of the lead times the store knows fall in each range: below each bound and at or above the one before. */
+export async function storedLeadTimeCounts(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, belowMs: readonly number[]): Promise<number[]> {
+  return countInRanges(q, sql`select value from (${changes(kind, filter, 'span')}) as c where value is not null`, belowMs);
+}
