@@ -1,4 +1,4 @@
-import type { EnvironmentState } from '../../db/deployments.js';
+import type { EnvironmentSummary } from '../../db/environment-summaries.js';
 import { deploymentCounts, type DeploymentCounts } from '../deployment-counts.js';
 import { doraKeys, noDeliveries, type DoraKeys, type Span } from '../dora.js';
 import type { Bucket } from './histogram.js';
@@ -12,7 +12,7 @@ export interface ReportModel {
   env: string | null;
   span: Span;
   counts: DeploymentCounts;
-  states: EnvironmentState[];
+  states: EnvironmentSummary[];
   lanes: Lane[];
   detailed: ReportRows['detailed'];
   dora: DoraKeys;

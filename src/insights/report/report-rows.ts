@@ -3,8 +3,8 @@ import { storedLeadTimeCounts } from '../../db/change-lead-times.js';
 import { chunks } from '../../db/chunks.js';
 import { countDurations } from '../../db/deployment-durations.js';
 import { toDeployment, toEvent } from '../../db/deployment-rows.js';
-import { listEnvironmentStates, type EnvironmentState } from '../../db/deployments.js';
 import type { StoreDialect } from '../../db/dialect.js';
+import { summarizeEnvironments, type EnvironmentSummary } from '../../db/environment-summaries.js';
 import type { DeploymentsTable } from '../../db/schema.js';
 import { inSpan, type SpanFilter } from '../../db/span-filter.js';
 import type { Queryable } from '../../db/store.js';
@@ -22,8 +22,8 @@ export interface ReportRows {
   totals: Map<string, number>;
   leadTimes: Bucket[];
   durations: Bucket[];
-  /** What runs where now, whatever the span. */
-  states: EnvironmentState[];
+  /** What runs where now, whatever the span, with the newest of its open records. */
+  states: EnvironmentSummary[];
   /** The newest deployments of each environment in the span, `timelineShare` at most each, oldest first. */
   timeline: Deployment[];
   /** The deployments the page details, those of the timeline and the open ones, with their events, by id. */
@@ -38,6 +38,9 @@ export interface ReportRows {
  */
 export const timelinePoints = 300;
 
+/** The open records a cell of the grid names and links to, of each kind: the newest; the cell counts them all. */
+export const openShown = 5;
+
 export function timelineShare(environments: number): number {
   return Math.max(50, Math.floor(timelinePoints / Math.max(environments, 1)));
 }
@@ -51,7 +54,7 @@ export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], f
   const durationCounts = await countDurations(q, kind, filter, durationEdges.map((edge) => edge.belowMs));
   const durations = durationEdges.map((edge, index) => ({ label: edge.label, count: durationCounts[index]! }));
   const totals = await countByEnvironment(q, filter);
-  const states = await listEnvironmentStates(q, kind, filter);
+  const states = await summarizeEnvironments(q, filter, openShown);
   const timeline = await newestPerEnvironment(q, filter, timelineShare(totals.size));
   // Records still open get details as well, wherever they are: the grid's marks link to them.
   const inGrid = states.flatMap((s) => s.open);
