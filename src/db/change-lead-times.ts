@@ -28,31 +28,47 @@ export interface UnrecordedChange {
  * it in its app and environment (and group). `value` is its lead time, from commit to that success, where the store
  * knows the commit time and the clocks agree on the order; `flag` marks a change whose commit time only a checkout
  * can tell.
+ *
+ * Records without commits are most of a long history: their first successes are found in the order of the
+ * deployments_changes index (a change's first row in its group is the one whose predecessor by time is in another
+ * group, or none), so the database sorts nothing. Only the few that share a commit with recorded commits join
+ * those, to be ranked with them.
  */
 function changes(kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): RawBuilder<{ bucket: string; sha: string; completed_at: string | null; committed_at: string | null; value: number | null; flag: number }> {
+  const successes = (alias: string) => sql`${inSpan(filter, alias)} and ${sql.ref(`${alias}.status`)} = 'success' and ${sql.ref(`${alias}.is_rollback`)} = 0`;
+  const group = (alias: string) => groupOf(kind, grouping, sql.ref(`${alias}.created_at`));
+  // A record without commits whose commit another record of its app, environment and group brought.
+  const shared = sql`exists (
+    select 1 from deployment_commits c join deployments o on o.id = c.deployment_id
+    where c.sha = d.commit_sha and o.app = d.app and o.env = d.env and ${successes('o')} and ${group('o')} = ${group('d')})`;
+  const unrecorded = (sharing: boolean) => sql`
+    select ${group('d')} as bucket, d.app, d.env, d.commit_sha as sha, d.created_at, d.id, d.completed_at
+    from deployments d
+    where ${successes('d')} and not exists (select 1 from deployment_commits c where c.deployment_id = d.id) and ${sharing ? shared : sql`not ${shared}`}`;
   return sql`
-    with successes as (
-      select id, app, env, commit_sha, created_at, completed_at, ${groupOf(kind, grouping, sql.ref('created_at'))} as bucket
-      from deployments
-      where ${inSpan(filter)} and status = 'success' and is_rollback = 0
-    ), brought as (
-      select s.bucket, s.app, s.env, c.sha, s.created_at, s.id, s.completed_at, c.committed_at
-      from successes s join deployment_commits c on c.deployment_id = s.id
-      union all
-      select s.bucket, s.app, s.env, coalesce(s.commit_sha, '#' || cast(s.id as text)), s.created_at, s.id, s.completed_at, null
-      from successes s
-      where not exists (select 1 from deployment_commits c where c.deployment_id = s.id)
-    ), firsts as (
-      select bucket, sha, completed_at,
+    with ranked as (
+      select bucket, app, env, sha, completed_at,
         max(committed_at) over (partition by bucket, app, env, sha) as committed_at,
         row_number() over (partition by bucket, app, env, sha order by created_at, id) as nth
-      from brought
+      from (
+        select ${group('d')} as bucket, d.app, d.env, c.sha, d.created_at, d.id, d.completed_at, c.committed_at
+        from deployments d join deployment_commits c on c.deployment_id = d.id
+        where ${successes('d')}
+        union all
+        select bucket, app, env, sha, created_at, id, completed_at, null from (${unrecorded(true)}) as shared
+      ) as together
+    ), alone as (
+      select bucket, sha, completed_at, lag(bucket) over (partition by app, env, sha order by created_at, id) as before
+      from (${unrecorded(false)}) as unshared
+    ), firsts as (
+      select bucket, sha, completed_at, committed_at from ranked where nth = 1
+      union all
+      select bucket, coalesce(sha, '#'), completed_at, null from alone where sha is null or before is null or before <> bucket
     )
     select bucket, sha, completed_at, committed_at,
       case when committed_at is not null and completed_at >= committed_at then ${msBetween(kind, sql.ref('committed_at'), sql.ref('completed_at'))} end as value,
-      case when committed_at is null and sha not like '#%' then 1 else 0 end as flag
-    from firsts
-    where nth = 1`;
+      case when committed_at is null and sha <> '#' then 1 else 0 end as flag
+    from firsts`;
 }
 
 /** Each group's changes, with the median of the lead times the store knows. */
