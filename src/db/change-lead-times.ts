@@ -37,16 +37,20 @@ export interface UnrecordedChange {
 function changes(kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): RawBuilder<{ bucket: string; sha: string; completed_at: string | null; committed_at: string | null; value: number | null; flag: number }> {
   const successes = (alias: string) => sql`${inSpan(filter, alias)} and ${sql.ref(`${alias}.status`)} = 'success' and ${sql.ref(`${alias}.is_rollback`)} = 0`;
   const group = (alias: string) => groupOf(kind, grouping, sql.ref(`${alias}.created_at`));
-  // A record without commits whose commit another record of its app, environment and group brought.
-  const shared = sql`exists (
-    select 1 from deployment_commits c join deployments o on o.id = c.deployment_id
-    where c.sha = d.commit_sha and o.app = d.app and o.env = d.env and ${successes('o')} and ${group('o')} = ${group('d')})`;
+  // A record without commits whose commit another record of its app, environment and group brought. Looked up
+  // among the recorded commits gathered once: a lookup correlated with the deployments table lets SQLite start from
+  // every deployment of the pair, for each of 700,000 records.
+  const shared = sql`exists (select 1 from recorded r where r.sha = d.commit_sha and r.app = d.app and r.env = d.env and r.bucket = ${group('d')})`;
   const unrecorded = (sharing: boolean) => sql`
     select ${group('d')} as bucket, d.app, d.env, d.commit_sha as sha, d.created_at, d.id, d.completed_at
     from deployments d
     where ${successes('d')} and not exists (select 1 from deployment_commits c where c.deployment_id = d.id) and ${sharing ? shared : sql`not ${shared}`}`;
   return sql`
-    with ranked as (
+    with recorded as (
+      select distinct ${group('o')} as bucket, o.app, o.env, c.sha
+      from deployment_commits c join deployments o on o.id = c.deployment_id
+      where ${successes('o')}
+    ), ranked as (
       select bucket, app, env, sha, completed_at,
         max(committed_at) over (partition by bucket, app, env, sha) as committed_at,
         row_number() over (partition by bucket, app, env, sha order by created_at, id) as nth
