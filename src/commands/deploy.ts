@@ -1,8 +1,10 @@
 import { ciMetadata } from '../ci/environment.js';
 import { CiReport } from '../ci/report.js';
+import { lastSuccessCommit } from '../db/deployment-commits.js';
 import { runDeployFlow } from '../deploy/flow.js';
 import * as valid from '../deployment/validate.js';
 import type { ExitCodeValue } from '../errors.js';
+import { readCommitsBrought } from '../insights/commits-brought.js';
 import type { ProviderOptions } from '../providers/provider.js';
 import { planDeploy } from '../providers/select.js';
 import { parseTimeLimit } from '../timing/duration.js';
@@ -42,5 +44,10 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
   };
   const report = CiReport.from(options.dotenv);
   const plan = await planDeploy(options, argv, timeoutMs);
-  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true }, report));
+  return withStore(ctx, async (store) => {
+    // Read outside any transaction: git may take a moment on a large checkout, and a record's transaction stays short.
+    const head = request.commitSha;
+    const commits = head === undefined ? [] : await readCommitsBrought(head, () => store.read((tx) => lastSuccessCommit(tx, app, env)));
+    return runDeployFlow(ctx, store, { ...request, commits }, plan, { timeoutMs, wait: options.wait === true }, report);
+  });
 }

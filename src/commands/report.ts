@@ -2,7 +2,6 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { readCommitTimes } from '../insights/commit-times.js';
 import { reportModel } from '../insights/report/report-model.js';
 import { reportPage } from '../insights/report/report-page.js';
 import { readReportRows } from '../insights/report/report-rows.js';
@@ -23,8 +22,7 @@ export async function run(ctx: CommandContext, options: ReportOptions): Promise<
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
   const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, store.dialect.kind, { app, env, since })), 'read');
-  const commits = rows.outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
-  const model = reportModel(rows, readCommitTimes(commits), { app: app ?? null, env: env ?? null, span: { sinceMs: Date.parse(since), untilMs: until } });
+  const model = reportModel(rows, { app: app ?? null, env: env ?? null, span: { sinceMs: Date.parse(since), untilMs: until } });
   const page = reportPage(model);
   writeWhole(file, page);
   const shown = model.lanes.reduce((total, lane) => total + lane.shown.length, 0);

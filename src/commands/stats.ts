@@ -1,10 +1,9 @@
-import { listOutcomes } from '../db/outcomes.js';
 import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
-import { readCommitTimes } from '../insights/commit-times.js';
-import { countOutcomes, type DeploymentCounts } from '../insights/deployment-counts.js';
+import { readDeliveryFigures } from '../insights/delivery-figures.js';
+import { deploymentCounts, type DeploymentCounts } from '../insights/deployment-counts.js';
 import { eliteChangeFailureRate, eliteRecoveryMs } from '../insights/dora-tiers.js';
-import { doraKeys, type DoraKeys } from '../insights/dora.js';
+import { doraKeys, noDeliveries, type DoraKeys } from '../insights/dora.js';
 import { openMetricsText } from '../insights/metrics/openmetrics.js';
 import { countByTarget } from '../insights/metrics/target-counts.js';
 import { localTime, table } from '../terminal/format.js';
@@ -38,24 +37,23 @@ export async function run(ctx: CommandContext, options: StatsOptions): Promise<E
   if (format === 'openmetrics' && ctx.out.json) throw new UsageError('--json and --format openmetrics ask for two formats; give one of them', 'bad_value');
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
-  const { outcomes, targets } = await withStore(
+  const { figures, targets } = await withStore(
     ctx,
     (store) =>
       store.read(async (tx) => ({
-        outcomes: await listOutcomes(tx, { app, env, since }),
+        figures: (await readDeliveryFigures(tx, store.dialect.kind, { app, env, since }, 'span')).groups.get('span') ?? noDeliveries,
         targets: format === 'openmetrics' ? await countByTarget(tx, { app, env }) : [],
       })),
     'read',
   );
   const span = { sinceMs: Date.parse(since), untilMs: until };
-  const commits = outcomes.filter((d) => d.status === 'success' && !d.isRollback && d.commitSha !== null).map((d) => d.commitSha!);
   const stats: Stats = {
     app: app ?? null,
     env: env ?? null,
     since,
     until: new Date(until).toISOString(),
-    deployments: countOutcomes(outcomes),
-    ...doraKeys(outcomes, readCommitTimes(commits), span),
+    deployments: deploymentCounts(figures.counts),
+    ...doraKeys(figures, span),
   };
   ctx.out.result(stats, () => (format === 'openmetrics' ? openMetricsText({ app: stats.app, env: stats.env, ...span, dora: stats, targets }) : statsText(stats)));
   return ExitCode.ok;
@@ -78,7 +76,7 @@ function statsText(stats: Stats): string {
       ],
     ),
   ];
-  if (lead.note) lines.push('', `lead time is unknown: ${lead.note}; run stats inside a checkout of the repository to measure it`);
+  if (lead.note) lines.push('', `lead time is unknown for ${lead.unknown} ${lead.unknown === 1 ? 'change' : 'changes'}: ${lead.note}`);
   if (stats.env === null) lines.push('', 'DORA measures production: add --env to look at one environment');
   return lines.join('\n');
 }

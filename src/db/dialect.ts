@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { EnvironmentError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -14,4 +14,71 @@ export interface StoreDialect {
   isConnectionLoss(error: unknown): boolean;
   /** Turns a driver error into the one line a user should read, or undefined when it is not the store's fault. */
   describeFailure(error: unknown): EnvironmentError | undefined;
+}
+
+/**
+ * Per bucket of `rows` (a query of `bucket`, `value` and `flag` columns, `value` null where nothing was measured,
+ * `flag` 1 on rows to count apart): how many rows, how many have a value, how many are flagged, and the median of the values, the mean of the middle two for an even count as DORA's
+ * medians are taken. PostgreSQL has `percentile_cont`; SQLite has no ordered aggregate, so each value's rank in its
+ * bucket is taken by a window and the middle ones are kept.
+ */
+export function medianByBucket(kind: StoreDialect['kind'], rows: RawBuilder<unknown>): RawBuilder<BucketMedian> {
+  if (kind === 'postgres') {
+    return sql<BucketMedian>`
+      select bucket, count(*) as total, count(value) as measured, sum(flag) as flagged, percentile_cont(0.5) within group (order by value) as median
+      from (${rows}) as r group by bucket`;
+  }
+  return sql<BucketMedian>`
+    select bucket, count(*) as total, count(value) as measured, sum(flag) as flagged,
+      avg(case when value is not null and rank in ((valued + 1) / 2, (valued + 2) / 2) then value end) as median
+    from (
+      select bucket, value, flag,
+        row_number() over (partition by bucket, value is null order by value) as rank,
+        count(value) over (partition by bucket) as valued
+      from (${rows}) as r
+    ) as ranked
+    group by bucket`;
+}
+
+/** A row of medianByBucket; PostgreSQL answers counts and medians as text (bigint, double precision). */
+export interface BucketMedian {
+  bucket: string;
+  total: number | string;
+  measured: number | string;
+  flagged: number | string;
+  median: number | string | null;
+}
+
+/**
+ * The rows of a query, a page at a time, so a long history is read in bounded memory: SQLite steps its statement,
+ * PostgreSQL reads through a cursor, which lives in the read transaction `q` must be.
+ */
+export async function* pagesOf<Row>(kind: StoreDialect['kind'], q: Kysely<Database> | Transaction<Database>, query: RawBuilder<Row>, pageSize: number): AsyncGenerator<Row[]> {
+  if (kind === 'sqlite') {
+    let page: Row[] = [];
+    for await (const row of q.selectFrom(sql`(${query})`.as('r')).selectAll().stream()) {
+      page.push(row as Row);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+    return;
+  }
+  await sql`declare shiplog_pages no scroll cursor for ${query}`.execute(q);
+  let failed = false;
+  try {
+    for (;;) {
+      const { rows } = await sql<Row>`fetch forward ${sql.lit(pageSize)} from shiplog_pages`.execute(q);
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+    }
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    // After a failed statement the transaction accepts nothing more; closing the cursor would only hide the error.
+    if (!failed) await sql`close shiplog_pages`.execute(q);
+  }
 }

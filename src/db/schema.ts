@@ -11,6 +11,7 @@ export interface Database {
   deployment_events: DeploymentEventsTable;
   merged_deployments: MergedDeploymentsTable;
   last_successes: LastSuccessesTable;
+  deployment_commits: DeploymentCommitsTable;
   shiplog_migrations: MigrationsTable;
 }
 
@@ -72,6 +73,16 @@ export interface LastSuccessesTable {
   app: string;
   env: string;
   deployment_id: number;
+}
+
+/** A commit a deployment brought since the previous success of its app and environment, as the CI checkout knew it. */
+export interface DeploymentCommitsTable {
+  deployment_id: number;
+  sha: string;
+  /** The committer time. */
+  committed_at: string;
+  /** 1 when the checkout was shallow and this row is the head alone, standing for commits it could not read. */
+  shallow: number;
 }
 
 export interface MigrationsTable {

@@ -2,6 +2,7 @@ import type { Deployment, ProviderName } from '../deployment/deployment.js';
 import { toDeployment } from '../db/deployment-rows.js';
 import type { Selectable, Transaction } from 'kysely';
 import { lastHeardFrom, staleAge } from '../db/abandoned.js';
+import { insertCommits, type BroughtCommit } from '../db/deployment-commits.js';
 import { findActive, findByIdempotencyKey, insertDeployment, type DeploymentRef } from '../db/deployments.js';
 import type { Database, DeploymentsTable } from '../db/schema.js';
 import { noteStatusChange } from '../db/status-changes.js';
@@ -39,6 +40,8 @@ export interface NewDeployment {
    * first moment, so a process killed before it starts it leaves a record others can tell is abandoned.
    */
   leaseOwner?: string;
+  /** The commits it brings, read from the CI checkout before the record is written (see readCommitsBrought). */
+  commits?: readonly BroughtCommit[];
 }
 
 export type Recorded = { ref: DeploymentRef; created: true } | { ref: DeploymentRef; created: false; existing: Deployment };
@@ -119,6 +122,7 @@ async function recordOnce(tx: Transaction<Database>, request: NewDeployment): Pr
     heartbeat_at: request.leaseOwner === undefined ? null : now,
   };
   const ref = await insertDeployment(tx, values);
+  await insertCommits(tx, ref[0], request.commits ?? []);
   const event = { at: now, from: null, to: request.status, source: request.source, detail: request.message ?? null };
   await tx
     .insertInto('deployment_events')

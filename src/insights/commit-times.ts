@@ -1,24 +1,25 @@
 import { spawnSync } from 'node:child_process';
 
-/** When each commit was made (committer time, epoch ms), or why that cannot be known here. */
-export type CommitTimes = { available: true; times: Map<string, number> } | { available: false; reason: string };
+/** The git checkout a command runs in, which knows the commit times of records made before shiplog kept them. */
+export type Checkout = { available: true; dir: string; shallow: boolean } | { available: false; reason: string };
+
+export function openCheckout(dir = process.cwd()): Checkout {
+  const git = spawnSync('git', ['rev-parse', '--is-shallow-repository'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (git.error) return { available: false, reason: `git could not be run (${git.error.message})` };
+  if (git.status !== 0) return { available: false, reason: `${dir} is not a git checkout (${git.stderr.trim().split('\n')[0]})` };
+  return { available: true, dir, shallow: git.stdout.trim() === 'true' };
+}
 
 /**
- * shiplog records a deployment's commit but not when it was made, so the commit times come from the git
- * repository the command runs in (a CI job's checkout, a developer's clone): one `git cat-file --batch` for
- * all commits, reading nothing but objects. Commits the checkout does not have stay unknown.
+ * When each commit was made (committer time, epoch ms), for the commits the checkout has: one `git cat-file --batch`
+ * for all of them, reading nothing but objects.
  */
-export function readCommitTimes(shas: readonly string[], cwd = process.cwd()): CommitTimes {
+export function readCommitTimes(checkout: Extract<Checkout, { available: true }>, shas: readonly string[]): Map<string, number> {
   const wanted = [...new Set(shas)].filter((sha) => /^[0-9a-f]{4,64}$/i.test(sha));
-  if (wanted.length === 0) return { available: true, times: new Map() };
-  const git = spawnSync('git', ['cat-file', '--batch'], { cwd, input: `${wanted.join('\n')}\n`, maxBuffer: 256 * 1024 * 1024 });
-  // Outside a checkout git exits before it reads its input, so writing it may fail (EPIPE): the exit status
-  // and git's own words say more than that error.
-  if (git.status !== null && git.status !== 0) {
-    return { available: false, reason: `${cwd} is not a git checkout (${git.stderr.toString().trim().split('\n')[0]})` };
-  }
-  if (git.error || git.status !== 0) return { available: false, reason: `git could not be run (${git.error?.message ?? `signal ${git.signal}`})` };
-  return { available: true, times: parseBatch(git.stdout, wanted) };
+  if (wanted.length === 0) return new Map();
+  const git = spawnSync('git', ['cat-file', '--batch'], { cwd: checkout.dir, input: `${wanted.join('\n')}\n`, maxBuffer: 256 * 1024 * 1024 });
+  if (git.status !== 0) return new Map();
+  return parseBatch(git.stdout, wanted);
 }
 
 /** `git cat-file --batch` answers each name in order: `NAME missing`, or `SHA TYPE SIZE` followed by SIZE bytes and a newline. */

@@ -1,4 +1,4 @@
-import type { DeploymentOutcome } from '../db/outcomes.js';
+import type { DeliveryCounts } from '../db/delivery-counts.js';
 
 /** How a set of deployments ended: what `stats` and `report` print above DORA's keys. */
 export interface DeploymentCounts {
@@ -11,14 +11,7 @@ export interface DeploymentCounts {
   rollbacks: number;
 }
 
-export function countOutcomes(outcomes: readonly DeploymentOutcome[]): DeploymentCounts {
-  const count = (status: string) => outcomes.filter((d) => d.status === status).length;
-  return {
-    total: outcomes.length,
-    success: count('success'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-    unresolved: outcomes.length - count('success') - count('failed') - count('cancelled'),
-    rollbacks: outcomes.filter((d) => d.isRollback).length,
-  };
+export function deploymentCounts(counts: DeliveryCounts): DeploymentCounts {
+  const { total, success, failed, cancelled, rollbacks } = counts;
+  return { total, success, failed, cancelled, unresolved: total - success - failed - cancelled, rollbacks };
 }

@@ -76,7 +76,7 @@ export function openMetricsText(input: MetricsInput): string {
       name: 'shiplog_dora_lead_time_seconds',
       type: 'gauge',
       unit: 'seconds',
-      help: 'Lead time for changes: median from commit to success, for commits the checkout knows (absent when none).',
+      help: 'Lead time for changes: median from each commit to the first success that brought it, over changes whose commit time is known (absent when none).',
       samples: lead.medianMs === null ? [] : [{ labels: scope, value: lead.medianMs / 1000 }],
     },
     {

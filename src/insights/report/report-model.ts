@@ -1,8 +1,7 @@
-import type { EnvironmentState } from '../../db/deployments.js';
-import type { CommitTimes } from '../commit-times.js';
-import { countOutcomes, type DeploymentCounts } from '../deployment-counts.js';
-import { changeLeadTimes, doraKeys, type DoraKeys, type Span } from '../dora.js';
-import { durationEdges, histogram, leadTimeEdges, type Bucket } from './histogram.js';
+import type { EnvironmentSummary } from '../../db/environment-summaries.js';
+import { deploymentCounts, type DeploymentCounts } from '../deployment-counts.js';
+import { doraKeys, noDeliveries, type DoraKeys, type Span } from '../dora.js';
+import type { Bucket } from './histogram.js';
 import type { ReportRows } from './report-rows.js';
 import type { Lane } from './timeline-chart.js';
 import { weeklyTrend, type WeekKeys } from './weekly-trend.js';
@@ -13,7 +12,7 @@ export interface ReportModel {
   env: string | null;
   span: Span;
   counts: DeploymentCounts;
-  states: EnvironmentState[];
+  states: EnvironmentSummary[];
   lanes: Lane[];
   detailed: ReportRows['detailed'];
   dora: DoraKeys;
@@ -22,25 +21,19 @@ export interface ReportModel {
   durations: Bucket[];
 }
 
-export function reportModel(rows: ReportRows, commitTimes: CommitTimes, scope: { app: string | null; env: string | null; span: Span }): ReportModel {
-  const { outcomes } = rows;
-  const totals = new Map<string, number>();
-  for (const d of outcomes) totals.set(d.env, (totals.get(d.env) ?? 0) + 1);
-  const lanes = [...totals.keys()].sort(byCodePoint).map((env) => ({ env, total: totals.get(env)!, shown: rows.timeline.filter((d) => d.env === env) }));
-  const changes = outcomes.filter((d) => !d.isRollback && d.status === 'success');
-  const durations = outcomes
-    .filter((d) => (d.status === 'success' || d.status === 'failed') && d.completedAt !== null)
-    .map((d) => Date.parse(d.completedAt!) - Date.parse(d.startedAt ?? d.createdAt));
+export function reportModel(rows: ReportRows, scope: { app: string | null; env: string | null; span: Span }): ReportModel {
+  const figures = rows.span ?? noDeliveries;
+  const lanes = [...rows.totals.keys()].sort(byCodePoint).map((env) => ({ env, total: rows.totals.get(env)!, shown: rows.timeline.filter((d) => d.env === env) }));
   return {
     ...scope,
-    counts: countOutcomes(outcomes),
+    counts: deploymentCounts(figures.counts),
     states: rows.states,
     lanes,
     detailed: rows.detailed,
-    dora: doraKeys(outcomes, commitTimes, scope.span),
-    weeks: weeklyTrend(outcomes, commitTimes, scope.span),
-    leadTimes: histogram(changeLeadTimes(changes, commitTimes).times, leadTimeEdges),
-    durations: histogram(durations, durationEdges),
+    dora: doraKeys(figures, scope.span),
+    weeks: weeklyTrend(rows.weeks, scope.span),
+    leadTimes: rows.leadTimes,
+    durations: rows.durations,
   };
 }
 

@@ -40,7 +40,7 @@ ${model.lanes.length === 0 ? html`<p class="empty">No deployments in this span.<
 <div class="charts">${weeklyCharts(model.weeks)}</div></section>
 <section id="distributions"><h2>Distributions</h2>
 <div class="charts">${distribution(`lead time for changes (${sum(model.leadTimes)} changes)`, model.leadTimes, 'lead-time')}${distribution(`deployment duration (${sum(model.durations)} ended success or failed)`, model.durations, 'duration')}</div>
-${model.dora.leadTime.note ? html`<p class="note">Lead time is unknown: ${model.dora.leadTime.note}. Run the report inside a checkout of the repository to measure it.</p>` : null}</section>
+${model.dora.leadTime.note ? html`<p class="note">Lead time is unknown for ${model.dora.leadTime.unknown} changes: ${model.dora.leadTime.note}.</p>` : null}</section>
 <footer>Made by shiplog at ${until}. DORA tiers from the 2024 report; times are medians.</footer>
 </body></html>
 `;

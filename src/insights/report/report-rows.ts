@@ -1,26 +1,29 @@
 import { sql, type Selectable } from 'kysely';
+import { storedLeadTimeCounts } from '../../db/change-lead-times.js';
 import { chunks } from '../../db/chunks.js';
+import { countDurations } from '../../db/deployment-durations.js';
 import { toDeployment, toEvent } from '../../db/deployment-rows.js';
-import { listEnvironmentStates, type EnvironmentState } from '../../db/deployments.js';
 import type { StoreDialect } from '../../db/dialect.js';
-import { listOutcomes, type DeploymentOutcome } from '../../db/outcomes.js';
+import { summarizeEnvironments, type EnvironmentSummary } from '../../db/environment-summaries.js';
 import type { DeploymentsTable } from '../../db/schema.js';
+import { inSpan, type SpanFilter } from '../../db/span-filter.js';
 import type { Queryable } from '../../db/store.js';
 import type { Deployment, DeploymentEvent } from '../../deployment/deployment.js';
+import { readDeliveryFigures } from '../delivery-figures.js';
+import type { DeliveryFigures } from '../dora.js';
+import { durationEdges, histogram, leadTimeEdges, type Bucket } from './histogram.js';
 
-export interface ReportFilter {
-  app?: string;
-  env?: string;
-  /** ISO-8601 UTC: the span's start, for everything but what runs now. */
-  since: string;
-}
-
-/** What the report reads from the store, in one read transaction: plain values. */
+/** What the report reads from the store, in one read transaction: plain values, and only what the page draws. */
 export interface ReportRows {
-  /** Every deployment of the span, a few columns each: the counts and DORA's keys come from these. */
-  outcomes: DeploymentOutcome[];
-  /** What runs where now, whatever the span. */
-  states: EnvironmentState[];
+  /** The figures of the whole span, and of each week of it by its Monday (`YYYY-MM-DD`), computed in the database. */
+  span: DeliveryFigures | undefined;
+  weeks: Map<string, DeliveryFigures>;
+  /** How many deployments each environment has in the span. */
+  totals: Map<string, number>;
+  leadTimes: Bucket[];
+  durations: Bucket[];
+  /** What runs where now, whatever the span, with the newest of its open records. */
+  states: EnvironmentSummary[];
   /** The newest deployments of each environment in the span, `timelineShare` at most each, oldest first. */
   timeline: Deployment[];
   /** The deployments the page details, those of the timeline and the open ones, with their events, by id. */
@@ -35,14 +38,24 @@ export interface ReportRows {
  */
 export const timelinePoints = 300;
 
+/** The open records a cell of the grid names and links to, of each kind: the newest; the cell counts them all. */
+export const openShown = 5;
+
 export function timelineShare(environments: number): number {
   return Math.max(50, Math.floor(timelinePoints / Math.max(environments, 1)));
 }
 
-export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], filter: ReportFilter): Promise<ReportRows> {
-  const outcomes = await listOutcomes(q, filter);
-  const states = await listEnvironmentStates(q, kind, filter);
-  const timeline = await newestPerEnvironment(q, filter, timelineShare(new Set(outcomes.map((d) => d.env)).size));
+export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, checkoutDir?: string): Promise<ReportRows> {
+  const span = await readDeliveryFigures(q, kind, filter, 'span', checkoutDir);
+  const weeks = await readDeliveryFigures(q, kind, filter, 'week', checkoutDir);
+  const storedLeadTimes = await storedLeadTimeCounts(q, kind, filter, leadTimeEdges.map((edge) => edge.belowMs));
+  const fromCheckout = histogram(span.leadTimesFromCheckout.get('span') ?? [], leadTimeEdges);
+  const leadTimes = fromCheckout.map((bucket, index) => ({ label: bucket.label, count: bucket.count + storedLeadTimes[index]! }));
+  const durationCounts = await countDurations(q, kind, filter, durationEdges.map((edge) => edge.belowMs));
+  const durations = durationEdges.map((edge, index) => ({ label: edge.label, count: durationCounts[index]! }));
+  const totals = await countByEnvironment(q, filter);
+  const states = await summarizeEnvironments(q, filter, openShown);
+  const timeline = await newestPerEnvironment(q, filter, timelineShare(totals.size));
   // Records still open get details as well, wherever they are: the grid's marks link to them.
   const inGrid = states.flatMap((s) => s.open);
   const detailed = new Map([...timeline, ...inGrid].map((deployment) => [deployment.id, { deployment, events: [] as DeploymentEvent[] }]));
@@ -50,14 +63,20 @@ export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], f
     const rows = await q.selectFrom('deployment_events').selectAll().where('deployment_id', 'in', ids).orderBy('id').execute();
     for (const row of rows) detailed.get(Number(row.deployment_id))!.events.push(toEvent(row));
   }
-  return { outcomes, states, timeline, detailed };
+  return { span: span.groups.get('span'), weeks: weeks.groups, totals, leadTimes, durations, states, timeline, detailed };
+}
+
+async function countByEnvironment(q: Queryable, filter: SpanFilter): Promise<Map<string, number>> {
+  const { rows } = await sql<{ env: string; total: number | string }>`
+    select env, count(*) as total from deployments where ${inSpan(filter)} group by env`.execute(q);
+  return new Map(rows.map((row) => [row.env, Number(row.total)]));
 }
 
 /**
  * Ranked in SQL, so only the rows the page shows leave the database however long the span; the ranking reads
  * three columns, and only the winners' whole rows are read (a third of the time of ranking whole rows).
  */
-async function newestPerEnvironment(q: Queryable, filter: ReportFilter, share: number): Promise<Deployment[]> {
+async function newestPerEnvironment(q: Queryable, filter: SpanFilter, share: number): Promise<Deployment[]> {
   const { rows } = await sql<Selectable<DeploymentsTable>>`
     select * from deployments where id in (
       select id from (

@@ -1,6 +1,4 @@
-import type { DeploymentOutcome } from '../../db/outcomes.js';
-import type { CommitTimes } from '../commit-times.js';
-import { doraKeys, median, outagesOf, type Span } from '../dora.js';
+import { doraKeys, noDeliveries, type DeliveryFigures, type Span } from '../dora.js';
 
 /** DORA's four keys in one calendar week (Monday 00:00 UTC on), each null where the week had nothing to measure. */
 export interface WeekKeys {
@@ -26,36 +24,23 @@ function weekStart(ms: number): number {
 }
 
 /**
- * The keys week by week, with insights/dora.ts's rules applied to each week's deployments (by creation time). An outage
- * belongs to the week it began, measured over the whole span, so one that runs over a Sunday is not cut in two.
+ * The keys week by week (insights/dora.ts's rules applied to each week's deployments, by creation time), from each
+ * week's figures. An outage belongs to the week it began, measured over the whole span, so one that runs over a
+ * Sunday is not cut in two.
  */
-export function weeklyTrend(outcomes: readonly DeploymentOutcome[], commitTimes: CommitTimes, span: Span): WeekKeys[] {
-  const byWeek = new Map<number, DeploymentOutcome[]>();
-  for (const d of outcomes) {
-    const week = weekStart(Date.parse(d.createdAt));
-    const list = byWeek.get(week);
-    if (list) list.push(d);
-    else byWeek.set(week, [d]);
-  }
-  const restoredByWeek = new Map<number, number[]>();
-  for (const outage of outagesOf(outcomes)) {
-    if (outage.lengthMs === null) continue;
-    const week = weekStart(outage.startedMs);
-    const lengths = restoredByWeek.get(week);
-    if (lengths) lengths.push(outage.lengthMs);
-    else restoredByWeek.set(week, [outage.lengthMs]);
-  }
+export function weeklyTrend(byWeek: ReadonlyMap<string, DeliveryFigures>, span: Span): WeekKeys[] {
   const weeks: WeekKeys[] = [];
   for (let week = weekStart(span.sinceMs); week < span.untilMs; week += weekMs) {
+    const monday = new Date(week).toISOString().slice(0, 10);
     const within: Span = { sinceMs: Math.max(week, span.sinceMs), untilMs: Math.min(week + weekMs, span.untilMs) };
-    const keys = doraKeys(byWeek.get(week) ?? [], commitTimes, within);
+    const keys = doraKeys(byWeek.get(monday) ?? noDeliveries, within);
     weeks.push({
-      week: new Date(week).toISOString().slice(0, 10),
+      week: monday,
       successful: keys.deploymentFrequency.successful,
       perDay: keys.deploymentFrequency.perDay,
       leadTimeMs: keys.leadTime.medianMs,
       changeFailureRate: keys.changeFailureRate.rate,
-      restoreMs: median(restoredByWeek.get(week) ?? []),
+      restoreMs: keys.timeToRestore.medianMs,
     });
   }
   return weeks;
