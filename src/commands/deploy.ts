@@ -42,5 +42,5 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
   };
   const report = CiReport.from(options.dotenv);
   const plan = await planDeploy(options, argv, timeoutMs);
-  return withStore(ctx, (store) => runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true }, report));
+  return withStore({ ...ctx, storeWaitMs: timeoutMs }, (store) => runDeployFlow(ctx, store, request, plan, { timeoutMs, wait: options.wait === true }, report));
 }
