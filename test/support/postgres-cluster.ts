@@ -60,7 +60,8 @@ export async function startPostgresCluster(hba: readonly string[] = [], maxConne
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on loopback that nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
