@@ -16,7 +16,7 @@ const poolSize = 4;
  * none is held while a wrapped command runs, between heartbeats or while a follower waits, where a server of
  * max_connections = 100 would otherwise be full at 100 runners.
  */
-export const idleConnectionMs = 100;
+const idleConnectionMs = 100;
 
 /**
  * The URL read as pg reads it (pg-connection-string), or what keeps pg from using it. TLS follows libpq's meaning
