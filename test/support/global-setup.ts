@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { pgbouncerPath, startPgBouncer, type PgBouncer } from './pgbouncer.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { missingTools, missingToolsNotice } from './tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,11 +19,13 @@ let cluster: PostgresCluster | undefined;
 let bouncer: PgBouncer | undefined;
 
 /**
- * Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL when set, else a
- * throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in CI, where
- * a missing server fails the run.
+ * The tools some tests drive are checked first: a missing one is said loudly, or fails the run in CI
+ * (test/support/tools.ts). Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL
+ * when set, else a throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in
+ * CI, where a missing server fails the run.
  */
 export async function setup(project: TestProject): Promise<void> {
+  process.stderr.write(missingToolsNotice(missingTools(), Boolean(process.env.CI)));
   let url = process.env.SHIPLOG_TEST_PG_URL ?? '';
   if (!url) {
     try {
