@@ -3,8 +3,9 @@
 // 20), two cycles each. A cycle is a CI job's: `deploy --key` wrapping the deploy command (shiplog runs it and
 // records its outcome), then `finish KEY --status success` as a later step that closes the record (a no-op on a
 // success, but a process start, a store open and a write transaction like any). Prints the errors by exit code
-// and the p50/p99 of a cycle. Goal: 0 errors both ways. `npm run bench -- runners`; SHIPLOG_BENCH_SMOKE=1 runs 5
-// runners in seconds and checks no goal.
+// and the p50/p99 of a cycle. Goal: 0 errors both ways. `npm run bench -- runners`. SHIPLOG_BENCH_SMOKE=1 runs 5
+// runners in seconds on the server SHIPLOG_BENCH_PG_URL names (skipped without it), with a PgBouncer of its own
+// in front, and checks no goal.
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,10 @@ import pg from 'pg';
 import { startPgBouncer, type PgBouncer } from '../test/support/pgbouncer.js';
 import { canStartPostgresCluster, startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster.js';
 import { run } from './support/cli-runs.js';
+import { sized, smoke } from './support/smoke.js';
 import { percentile } from './support/timing.js';
 
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
-const smoke = process.env.SHIPLOG_BENCH_SMOKE === '1';
 
 /**
  * `alive` bounds the shiplog processes running at once on this one machine: each is ~55 MB, so 500 would take
@@ -23,11 +24,13 @@ const smoke = process.env.SHIPLOG_BENCH_SMOKE === '1';
  * half again as many as the server takes connections, and the rest queue for a turn as CI jobs queue for runners.
  * Runners start spread over `startWindowMs`, as a release's jobs fan out.
  */
-const shape = smoke
-  ? { runners: 5, cycles: 1, commandSeconds: 0.2, startWindowMs: 200, alive: 5 }
-  : { runners: 500, cycles: 2, commandSeconds: 5, startWindowMs: 5_000, alive: 150 };
+const shape = sized(
+  { runners: 500, cycles: 2, commandSeconds: 5, startWindowMs: 5_000, alive: 150 },
+  { runners: 5, cycles: 1, commandSeconds: 0.2, startWindowMs: 200, alive: 5 },
+);
 const server = { maxConnections: 100 };
-const bouncer = { poolSize: 20, maxClients: 1_000, maxServerConnections: 20 };
+/** A smoke run's PgBouncer sits in front of a server others' tests share: a few server connections only. */
+const bouncer = sized({ poolSize: 20, maxClients: 1_000, maxServerConnections: 20 }, { poolSize: 2, maxClients: 20, maxServerConnections: 4 });
 
 interface RouteResult {
   route: string;
@@ -73,15 +76,15 @@ function withDatabase(url: string, name: string): string {
   return named.toString();
 }
 
-/** The peak number of client backends on the server while the route runs, sampled every 100 ms on one connection of its own. */
-async function watchBackends(adminUrl: string): Promise<() => Promise<number>> {
+/** The peak number of backends serving `database` while the route runs, sampled every 100 ms on one connection of its own. */
+async function watchBackends(adminUrl: string, database: string): Promise<() => Promise<number>> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   let peak = 0;
   let watching = true;
   const sampling = (async () => {
     while (watching) {
-      const { rows } = await admin.query<{ count: string }>(`select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
+      const { rows } = await admin.query<{ count: string }>(`select count(*) from pg_stat_activity where datname = $1`, [database]);
       peak = Math.max(peak, Number(rows[0]!.count));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -126,7 +129,7 @@ async function runRoute(route: string, db: string, adminUrl: string): Promise<Ro
       result.cycleMs.push(deployed.ms + finished.ms);
     }
   };
-  const stopWatching = await watchBackends(adminUrl);
+  const stopWatching = await watchBackends(adminUrl, new URL(db).pathname.slice(1));
   const started = performance.now();
   await Promise.all(Array.from({ length: shape.runners }, (_, index) => runner(index + 1)));
   result.seconds = (performance.now() - started) / 1000;
@@ -146,36 +149,60 @@ function report(result: RouteResult): void {
   for (const sample of result.errorSamples) console.log(`          ${sample}`);
 }
 
-async function main(): Promise<number> {
-  if (!canStartPostgresCluster()) {
-    console.log('skipped: no PostgreSQL binaries to start a server of the bench\'s own (see test/support/postgres-cluster.ts)');
-    return smoke ? 0 : 1;
+/** The server of the run: a cluster of the bench's own, or in smoke mode the one SHIPLOG_BENCH_PG_URL names. */
+async function benchServer(): Promise<{ url: string; stop: () => Promise<void> } | { skipped: string }> {
+  if (smoke) {
+    const url = process.env.SHIPLOG_BENCH_PG_URL;
+    return url ? { url, stop: async () => undefined } : { skipped: 'a smoke run uses only SHIPLOG_BENCH_PG_URL, which is not set' };
   }
+  if (!canStartPostgresCluster()) return { skipped: "no PostgreSQL binaries to start a server of the bench's own (see test/support/postgres-cluster.ts)" };
+  const cluster: PostgresCluster = await startPostgresCluster([], server.maxConnections);
+  return { url: cluster.url, stop: async () => cluster.stop() };
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+async function main(): Promise<number> {
   console.log(
     `${shape.runners} runners × ${shape.cycles} cycles (deploy --key -- sleep ${shape.commandSeconds}, then finish), starting over ${shape.startWindowMs / 1000} s, at most ${shape.alive} shiplog processes at once; ` +
-      `server max_connections = ${server.maxConnections}; PgBouncer transaction pooling, pool of ${bouncer.poolSize}`,
+      `${smoke ? 'the server SHIPLOG_BENCH_PG_URL names' : `a server of max_connections = ${server.maxConnections}`}; PgBouncer transaction pooling, pool of ${bouncer.poolSize}`,
   );
-  let cluster: PostgresCluster | undefined;
+  const serverRun = await benchServer();
+  if ('skipped' in serverRun) {
+    console.log(`skipped: ${serverRun.skipped}`);
+    return smoke ? 0 : 1;
+  }
+  const names = { direct: `shiplog_runners_direct_${process.pid}`, pgbouncer: `shiplog_runners_pgbouncer_${process.pid}` };
   let pgbouncer: PgBouncer | undefined;
   try {
-    cluster = await startPostgresCluster([], server.maxConnections);
-    await createDatabase(cluster.url, 'shiplog_direct');
-    await createDatabase(cluster.url, 'shiplog_pgbouncer');
-    const results = [await runRoute('direct', withDatabase(cluster.url, 'shiplog_direct'), cluster.url)];
-    pgbouncer = await startPgBouncer(cluster.url, bouncer).catch((error: Error) => {
+    await createDatabase(serverRun.url, names.direct);
+    await createDatabase(serverRun.url, names.pgbouncer);
+    const results = [await runRoute('direct', withDatabase(serverRun.url, names.direct), serverRun.url)];
+    pgbouncer = await startPgBouncer(serverRun.url, bouncer).catch((error: Error) => {
       console.log(`PgBouncer skipped: ${error.message}`);
       return undefined;
     });
-    if (pgbouncer) results.push(await runRoute('pgbouncer', withDatabase(pgbouncer.url, 'shiplog_pgbouncer'), cluster.url));
+    if (pgbouncer) results.push(await runRoute('pgbouncer', withDatabase(pgbouncer.url, names.pgbouncer), serverRun.url));
     results.forEach(report);
-    if (smoke) return 0;
+    const settled = results.every((result) => result.cycles === shape.runners * shape.cycles);
+    if (smoke) {
+      console.log(settled ? 'smoke run: every cycle settled, no goal checked' : 'smoke run: a cycle failed (above)');
+      return settled ? 0 : 1;
+    }
     const missed = results.filter((result) => result.errorsByCode.size > 0).map((result) => result.route);
     if (!pgbouncer) missed.push('pgbouncer (not run)');
     console.log(missed.length === 0 ? 'goal met: 0 errors directly and through PgBouncer' : `goal missed: errors on ${missed.join(', ')}`);
     return missed.length === 0 ? 0 : 1;
   } finally {
     pgbouncer?.stop();
-    cluster?.stop();
+    await dropDatabase(serverRun.url, names.direct).catch(() => undefined);
+    await dropDatabase(serverRun.url, names.pgbouncer).catch(() => undefined);
+    await serverRun.stop();
   }
 }
 
