@@ -2,7 +2,7 @@ import type { Status } from '../../deployment/lifecycle.js';
 import type { ShiplogError } from '../../errors.js';
 import type { ProgressDisplay } from '../../terminal/progress.js';
 import { formatDuration } from '../../timing/duration.js';
-import type { Tracker } from '../../tracking/tracker.js';
+import { LeaseLost, type Tracker } from '../../tracking/tracker.js';
 import type { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';
 import { NamespaceWatch, type NamespaceListener } from './namespace-watch.js';
@@ -163,7 +163,7 @@ export class RolloutFollower {
     for (const rollout of [...this.rollouts.values()]) {
       if (this.tracker.get(rollout.id)) continue;
       this.remove(rollout);
-      this.log(`${rollout.label} is now followed by another process`);
+      this.takenOver(rollout);
     }
   }
 
@@ -224,14 +224,22 @@ export class RolloutFollower {
   }
 
   private async settle(rollout: Rollout, outcome: RolloutOutcome): Promise<void> {
-    if (!this.tracker.get(rollout.id)) {
-      this.log(`${rollout.label} is now followed by another process; its outcome is left to it`);
+    let status: Status;
+    try {
+      status = await this.tracker.settle(rollout.id, outcome);
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) throw error;
+      this.takenOver(rollout);
       return;
     }
-    const status = await this.tracker.settle(rollout.id, outcome);
     this.outcomes.set(rollout.id, status);
     const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
     this.board.finish(rollout.id, rollout.label, `${status}: ${words} (${formatDuration(Date.now() - rollout.since)})`);
+  }
+
+  /** The other follower records its outcome; `track` reads it from the store once it is there. */
+  private takenOver(rollout: Rollout): void {
+    this.board.finish(rollout.id, rollout.label, 'taken over by another follower');
   }
 
   /** Called after a settle is registered, so idle() never resolves between the verdict and its commit. */
