@@ -50,7 +50,7 @@ describe('what a store error means', () => {
     ['08006', 'store_unreachable'],
     ['57P01', 'store_unreachable'],
     ['57P02', 'store_unreachable'],
-    ['57P03', 'store_unreachable'],
+    ['57P03', 'store_at_capacity'],
     ['28P01', 'store_auth'],
     ['40P01', 'store_conflict'],
     ['28000', 'store_auth'],
@@ -58,7 +58,7 @@ describe('what a store error means', () => {
     ['25006', 'store_not_writable'],
     ['42501', 'store_not_writable'],
     ['53100', 'store_server'],
-    ['53300', 'store_server'],
+    ['53300', 'store_at_capacity'],
     ['58030', 'store_server'],
     ['XX001', 'store_server'],
   ])('PostgreSQL %s is exit 5 (%s), its password never in the message', (code, expected) => {
@@ -76,5 +76,16 @@ describe('what a store error means', () => {
     expect(postgres.dialect.isConnectionLoss(failure('57P01'))).toBe(true);
     expect(postgres.dialect.isConnectionLoss(failure('28P01'))).toBe(false);
     expect(sqlite.dialect.isConnectionLoss(failure('SQLITE_BUSY'))).toBe(false);
+  });
+
+  it('a connection refused for capacity, by PostgreSQL or by PgBouncer, is waited for; other refusals and protocol errors are not', () => {
+    expect(postgres.dialect.isCapacityRefusal(failure('53300', 'sorry, too many clients already'))).toBe(true);
+    expect(postgres.dialect.isCapacityRefusal(failure('57P03', 'the database system is starting up'))).toBe(true);
+    expect(postgres.dialect.isCapacityRefusal(failure('08P01', 'no more connections allowed (max_client_conn)'))).toBe(true);
+    expect(postgres.dialect.isCapacityRefusal(failure('08P01', 'client connections exceeded (max_db_client_connections)'))).toBe(true);
+    expect(postgres.dialect.isCapacityRefusal(failure('08P01', 'query_wait_timeout'))).toBe(false);
+    expect(postgres.dialect.isCapacityRefusal(failure('28P01', 'password authentication failed'))).toBe(false);
+    expect(postgres.dialect.describeFailure(failure('08P01', 'no more connections allowed (max_client_conn)'))).toMatchObject({ exitCode: 5, code: 'store_at_capacity' });
+    expect(sqlite.dialect.isCapacityRefusal(failure('SQLITE_BUSY'))).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ export interface CommandContext {
   out: Output;
   /** `--notify`, `--grafana`, `--github`: who hears of the status changes this command makes. */
   integrations?: IntegrationOptions;
+  /** `--timeout` of a command that has one: also how long it waits for a connection to a store at capacity. */
+  storeWaitMs?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function withStore<T>(ctx: CommandContext, work: (store: Store) => 
 async function openFor(ctx: CommandContext, access: StoreAccess): Promise<Store> {
   const [{ openStore }, { StoreMissingError }] = await Promise.all([import('../db/open-store.js'), import('../db/store-spec.js')]);
   try {
-    return await openStore(ctx.db, access);
+    return await openStore(ctx.db, access, { say: (line) => ctx.out.progress(line), boundMs: ctx.storeWaitMs });
   } catch (error) {
     if (!(error instanceof StoreMissingError) || error.explicit) throw error;
     ctx.out.progress(`no store at ${error.path} yet, so nothing is recorded: the first 'shiplog deploy' creates it (--db or SHIPLOG_DB names another)`);

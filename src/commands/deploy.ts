@@ -44,7 +44,7 @@ export async function run(ctx: CommandContext, options: DeployOptions, argv: str
   };
   const report = CiReport.from(options.dotenv);
   const plan = await planDeploy(options, argv, timeoutMs);
-  return withStore(ctx, async (store) => {
+  return withStore({ ...ctx, storeWaitMs: timeoutMs }, async (store) => {
     // Read outside any transaction: git may take a moment on a large checkout, and a record's transaction stays short.
     const head = request.commitSha;
     const commits = head === undefined ? [] : await readCommitsBrought(head, () => store.read((tx) => lastSuccessCommit(tx, app, env)));

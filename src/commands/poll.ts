@@ -43,7 +43,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
   // One deployment named alone has no others to go on with: what stops it is the command's error, as it always was.
   const alone = refs.length === 1;
 
-  return withStore(ctx, async (store) => {
+  return withStore({ ...ctx, storeWaitMs: timeoutMs }, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));
     const chosen = await store.read((tx) => (options.all ? openPolledDeployments(tx, filter) : named(tx, refs)));
     if (chosen.length === 0) {

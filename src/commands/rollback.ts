@@ -49,7 +49,7 @@ export async function run(ctx: CommandContext, options: RollbackOptions, argv: s
   const message = valid.optionalText(options.message, '--message');
   const to = valid.optionalIdentifier(options.to, '--to');
   const report = CiReport.from(options.dotenv);
-  return withStore(ctx, async (store) => {
+  return withStore({ ...ctx, storeWaitMs: timeoutMs }, async (store) => {
     const { current, target, reason } = await store.read((tx) => chooseRollback(tx, app, env, to));
     const plan = await planRollback(target, argv, { wait: options.wait === true, timeoutMs, kube: { kubeconfig: options.kubeconfig, context: options.context } });
     if (options.dryRun) {

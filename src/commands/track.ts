@@ -33,7 +33,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
   const report = CiReport.from(options.dotenv);
 
-  return withStore(ctx, async (store) => {
+  return withStore({ ...ctx, storeWaitMs: timeoutMs }, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));
     const named = options.all ? undefined : kubernetesOnly(await store.read((tx) => Promise.all(refs.map((ref) => getDeployment(tx, ref)))));
     for (const d of named?.filter((d) => d.status === 'pending') ?? []) {

@@ -12,6 +12,8 @@ export interface StoreDialect {
   isUniqueViolation(error: unknown): boolean;
   /** The connection to the store was lost or refused, as in a server restart: the work may succeed if retried. */
   isConnectionLoss(error: unknown): boolean;
+  /** The server refused a new connection for capacity (too many clients): nothing was done, and a wait may free one. */
+  isCapacityRefusal(error: unknown): boolean;
   /** Turns a driver error into the one line a user should read, or undefined when it is not the store's fault. */
   describeFailure(error: unknown): EnvironmentError | undefined;
 }

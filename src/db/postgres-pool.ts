@@ -11,6 +11,14 @@ import { maskCredentials } from '../secrets/masked-url.js';
 const poolSize = 4;
 
 /**
+ * How long a connection stays open once its transaction ends. Long enough that the transactions of one step
+ * (a deploy's record and its start, a status change and the next event's) share a connection; short enough that
+ * none is held while a wrapped command runs, between heartbeats or while a follower waits, where a server of
+ * max_connections = 100 would otherwise be full at 100 runners.
+ */
+const idleConnectionMs = 100;
+
+/**
  * The URL read as pg reads it (pg-connection-string), or what keeps pg from using it. TLS follows libpq's meaning
  * of `sslmode` (require: encrypted, certificate not verified; verify-full: verified), which is what a PostgreSQL
  * URL means everywhere else, and pg then prints no warning about it.
@@ -36,7 +44,7 @@ export function readPostgresUrl(url: string): { config: pg.ClientConfig } | { pr
 
 /** The connections of a PostgreSQL store. */
 export function createPool(config: pg.ClientConfig): pg.Pool {
-  const pool = new pg.Pool({ ...config, max: poolSize, application_name: 'shiplog', connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ ...config, max: poolSize, idleTimeoutMillis: idleConnectionMs, application_name: 'shiplog', connectionTimeoutMillis: 10_000 });
   // A connection that breaks (a server restart) must not end a long-running follower. pg reports the break on the
   // client as well as on its query, and a client the pool has handed out (a transaction between two statements)
   // has no listener of the pool's: an error with none ends the process. Its transaction fails on its next
@@ -61,7 +69,7 @@ export interface EarlyConnection {
   appliedMigrations: string[] | undefined;
 }
 
-let early: { url: string; connection: Promise<EarlyConnection> } | undefined;
+let early: { url: string; connection: Promise<EarlyConnection & { client?: pg.PoolClient }> } | undefined;
 
 /**
  * Starts connecting to the store before the CLI's code loads: PostgreSQL takes some 30 ms to start a backend for
@@ -77,17 +85,16 @@ export function connectEarly(url: string): void {
   if ('problem' in read) return;
   const pool = createPool(read.config);
   // Settled before the store uses the pool: a connection still starting is not idle, and the pool would start
-  // another beside it.
+  // another beside it. The client stays checked out until the store takes it: released idle, it would close
+  // after idleConnectionMs, which compiling the bundle can outlast.
   const connection = pool.connect().then(
-    async (client): Promise<EarlyConnection> => {
+    async (client) => {
       try {
         // Two statements, so pg answers with a result for each.
         const [migrations] = (await client.query(firstQueries)) as unknown as pg.QueryResult<{ name: string }>[];
-        return { pool, appliedMigrations: migrations!.rows.map((row) => row.name) };
+        return { pool, client, appliedMigrations: migrations!.rows.map((row) => row.name) };
       } catch {
-        return { pool, appliedMigrations: undefined };
-      } finally {
-        client.release();
+        return { pool, client, appliedMigrations: undefined };
       }
     },
     () => ({ pool, appliedMigrations: undefined }),
@@ -100,5 +107,8 @@ export function takeEarlyConnection(url: string): Promise<EarlyConnection> | und
   if (early?.url !== url) return undefined;
   const { connection } = early;
   early = undefined;
-  return connection;
+  return connection.then(({ client, ...made }) => {
+    client?.release();
+    return made;
+  });
 }

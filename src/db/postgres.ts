@@ -14,6 +14,14 @@ const migrationLockId = 7_311_452_061;
 const connectionErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const connectionMessages = /Connection terminated|timeout exceeded when trying to connect|not queryable|server closed the connection/i;
 
+/**
+ * PostgreSQL's refusals of a new connection for capacity: too many clients (53300), and cannot connect now (57P03:
+ * starting up or shutting down). PgBouncer refuses its own clients past max_client_conn (or a per-database or
+ * per-user cap) with the generic protocol violation 08P01, so its message tells them apart.
+ */
+const capacitySqlstates = new Set(['53300', '57P03']);
+const bouncerCapacityMessages = /no more connections allowed|client connections exceeded/i;
+
 export async function openPostgresStore(url: string): Promise<Store> {
   const location = maskUrl(url);
   const early = await takeEarlyConnection(url);
@@ -26,6 +34,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     },
     isUniqueViolation: (error) => (error as { code?: string }).code === '23505',
     isConnectionLoss,
+    isCapacityRefusal,
     describeFailure: (error) => describePostgresFailure(error, url, location),
   };
   const appliedMigrations = early?.appliedMigrations === undefined ? undefined : new Set(early.appliedMigrations);
@@ -39,6 +48,11 @@ function postgresConfig(url: string, location: string): pg.ClientConfig {
     throw new UsageError(`--db ${location} is not a PostgreSQL URL shiplog can use (${read.problem}); the form is postgres://USER:PASSWORD@HOST:PORT/DATABASE`, 'bad_store');
   }
   return read.config;
+}
+
+function isCapacityRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (capacitySqlstates.has(code) || (code === '08P01' && error instanceof Error && bouncerCapacityMessages.test(error.message)));
 }
 
 function isConnectionLoss(error: unknown): boolean {
@@ -55,6 +69,13 @@ function describePostgresFailure(error: unknown, url: string, location: string):
   const code = String((error as { code?: unknown }).code ?? '');
   const reason = maskCredentials(error instanceof Error ? error.message : String(error), url);
   const options = { cause: error };
+  if (isCapacityRefusal(error)) {
+    return new EnvironmentError(
+      `the PostgreSQL store ${location} still refuses new connections after shiplog waited for one (${reason}, SQLSTATE ${code}); run again later, or raise its max_connections or put PgBouncer in front of it (see the README)`,
+      'store_at_capacity',
+      options,
+    );
+  }
   if (isConnectionLoss(error) || code === 'ENOTFOUND' || (code.startsWith('57') && code !== '57014')) {
     return new EnvironmentError(`cannot reach the PostgreSQL store ${location} (${reason}); check the host, port and that the server is up`, 'store_unreachable', options);
   }

@@ -58,6 +58,7 @@ function sqliteDialect(path: string): StoreDialect {
     isUniqueViolation: (error) => (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE',
     // A file has no connection to lose.
     isConnectionLoss: () => false,
+    isCapacityRefusal: () => false,
     describeFailure: (error) => describeSqliteFailure(error, path),
   };
 }

@@ -2,7 +2,7 @@ import type { CompiledQuery, Compilable, Kysely, Transaction } from 'kysely';
 import { ShiplogError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { migrate } from './migrations.js';
-import { OutageRideOut } from './outage-ride-out.js';
+import { capacityPolicy, connectionLossPolicy, OutageRideOut, storeCapacityWaitMs } from './outage-ride-out.js';
 import type { Database } from './schema.js';
 import { collectStatusChanges, type StatusChange } from './status-changes.js';
 
@@ -18,6 +18,14 @@ export type Queryable = Kysely<Database> | Transaction<Database>;
  */
 export type StoreAccess = 'write' | 'read' | 'as-is';
 
+/** How a command waits out a store that refuses connections for capacity. */
+export interface CapacityWait {
+  /** Tells the user, once a wait, on stderr. */
+  say: (line: string) => void;
+  /** How long to wait for a connection, at most: `--timeout` where the command has one; else storeCapacityWaitMs. */
+  boundMs?: number;
+}
+
 /** Runs compiled statements synchronously, as one write transaction: what a SQLite store can do and PostgreSQL cannot. */
 export type SyncTransaction = <T>(work: (run: (query: CompiledQuery) => unknown[]) => T) => T;
 
@@ -27,6 +35,7 @@ export type SyncTransaction = <T>(work: (run: (query: CompiledQuery) => unknown[
  */
 export class Store {
   private rideOut: OutageRideOut | undefined;
+  private capacityWait: OutageRideOut | undefined;
   private statusListener: ((changes: readonly StatusChange[]) => void) | undefined;
 
   constructor(
@@ -92,7 +101,16 @@ export class Store {
    * every transaction is short and safe to repeat: a status change is a compare-and-set.
    */
   rideOutOutages(say: (line: string) => void): void {
-    this.rideOut = new OutageRideOut((error) => this.dialect.isConnectionLoss(error), say, this.location);
+    this.rideOut = new OutageRideOut(connectionLossPolicy((error) => this.dialect.isConnectionLoss(error), this.location), say);
+  }
+
+  /**
+   * From now on, a transaction refused a connection for capacity (a server at max_connections, a PgBouncer at
+   * max_client_conn) waits with jittered backoff for one instead of failing: it never began, so it runs whole
+   * once one is free. A deployment's outcome is thus never lost to a busy store, only delayed.
+   */
+  waitForCapacity({ say, boundMs = storeCapacityWaitMs }: CapacityWait): void {
+    this.capacityWait = new OutageRideOut(capacityPolicy((error) => this.dialect.isCapacityRefusal(error), this.location, boundMs), say);
   }
 
   async close(): Promise<void> {
@@ -100,8 +118,10 @@ export class Store {
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
+    const { capacityWait, rideOut } = this;
+    const connected = capacityWait ? () => capacityWait.run(work) : work;
     try {
-      return await (this.rideOut ? this.rideOut.run(work) : work());
+      return await (rideOut ? rideOut.run(connected) : connected());
     } catch (error) {
       if (error instanceof ShiplogError) throw error;
       throw this.dialect.describeFailure(error) ?? error;

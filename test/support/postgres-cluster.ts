@@ -25,8 +25,9 @@ export function canStartPostgresCluster(): boolean {
  * Starts a throwaway PostgreSQL cluster (initdb into a temp dir, fsync off, loopback only) for one test run.
  * As root it runs the server as the `postgres` user, which needs a directory it can reach. Every connection is
  * trusted, except as `hba` lines (pg_hba.conf's, matched before the rest) say: a password method for some user.
+ * `maxConnections` is the server's max_connections (superuser slots included: every trusted user here is one).
  */
-export async function startPostgresCluster(hba: readonly string[] = []): Promise<PostgresCluster> {
+export async function startPostgresCluster(hba: readonly string[] = [], maxConnections = 300): Promise<PostgresCluster> {
   if (!canStartPostgresCluster()) throw new Error(`no PostgreSQL binaries in ${binDir}`);
   const dir = mkdtempSync(join(tmpdir(), 'shiplog-pg-'));
   chmodSync(dir, 0o755);
@@ -43,7 +44,7 @@ export async function startPostgresCluster(hba: readonly string[] = []): Promise
   const hbaFile = join(data, 'pg_hba.conf');
   writeFileSync(hbaFile, [...hba, readFileSync(hbaFile, 'utf8')].join('\n'));
   const start = () =>
-    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start']);
+    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${maxConnections}`, 'start']);
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -59,7 +60,8 @@ export async function startPostgresCluster(hba: readonly string[] = []): Promise
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on loopback that nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
