@@ -68,6 +68,7 @@ function buildProgram(
     .option('--message <why>', 'why')
     .option('--k8s <namespace/deployment>', 'a Kubernetes Deployment to set the image of and follow')
     .option('--container <name>', 'the container whose image --image sets')
+    .option('--helm <namespace/release>', 'a Helm release: the revision a command after -- produces (or the latest), followed to its outcome')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('--ncp-project <id>', 'NCP SourceDeploy project id')

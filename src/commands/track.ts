@@ -29,7 +29,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   if (refs.length === 0 && !options.all) throw new UsageError("name the deployments to track, or pass --all; see 'shiplog track --help'", 'missing_argument');
   if (refs.length > 0 && options.all) throw new UsageError('give deployment ids or --all, not both', 'bad_value');
   if (options.follow && !options.all) throw new UsageError('--follow picks up every new Kubernetes deployment: use it with --all', 'bad_value');
-  const filter = openSelection('track', options, ['kubernetes']);
+  const filter = openSelection('track', options, ['kubernetes', 'helm']);
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
   const report = CiReport.from(options.dotenv);
 
@@ -75,9 +75,9 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
 function kubernetesOnly(deployments: Deployment[]): Deployment[] {
   const unique = new Map<number, Deployment>();
   for (const d of deployments) {
-    if (d.provider !== 'kubernetes') {
+    if (d.provider !== 'kubernetes' && d.provider !== 'helm') {
       const instead = d.provider === 'ncp' || d.provider === 'http' ? `; follow it with 'shiplog poll ${d.key}'` : '';
-      throw new UsageError(`${d.key} is a ${d.provider} deployment, not a Kubernetes one; track follows deployments made with --k8s${instead}`, 'not_trackable');
+      throw new UsageError(`${d.key} is a ${d.provider} deployment, not a Kubernetes one; track follows deployments made with --k8s or --helm${instead}`, 'not_trackable');
     }
     unique.set(d.id, d);
   }

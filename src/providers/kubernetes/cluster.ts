@@ -27,7 +27,7 @@ export class KubeCluster {
   private readonly apps: AppsV1Api;
   private readonly watcher: Watch;
 
-  constructor(private readonly access: KubeAccess) {
+  constructor(readonly access: KubeAccess) {
     const cluster = access.config.getCurrentCluster()!;
     const timeout: Middleware = {
       pre: async (request) => {

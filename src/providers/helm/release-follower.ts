@@ -1,0 +1,226 @@
+import type { Status } from '../../deployment/lifecycle.js';
+import type { ShiplogError } from '../../errors.js';
+import type { ProgressDisplay } from '../../terminal/progress.js';
+import { formatDuration } from '../../timing/duration.js';
+import type { Tracker } from '../../tracking/tracker.js';
+import { isCredentialFailure, isTransientFailure } from '../kubernetes/api-failure.js';
+import type { ClusterPool } from '../kubernetes/cluster-pool.js';
+import type { KubeCluster } from '../kubernetes/cluster.js';
+import type { RolloutRecord } from '../kubernetes/rollout-follower.js';
+import type { ReleaseWorkload } from './manifest-workloads.js';
+import { HelmRecords } from './release-api.js';
+import { lockAdvice, readRevisionOutcome } from './revision-outcome.js';
+import { readHelmTarget, type HelmTarget } from './target.js';
+
+interface FollowedRelease {
+  id: number;
+  label: string;
+  since: number;
+  target: HelmTarget & { revision: number };
+  cluster: KubeCluster;
+  records: HelmRecords;
+  /** Read from the revision's manifest once Helm has deployed it. */
+  workloads: ReleaseWorkload[] | undefined;
+  /** The latest verdict's words, for the timeout's explanation. */
+  message: string;
+  /** The revision's status, while Helm holds it pending. */
+  pendingStatus: string | undefined;
+}
+
+interface ReleaseOutcome {
+  to: Status;
+  detail: string;
+  error?: string;
+  target?: Record<string, unknown>;
+}
+
+/**
+ * Follows Helm-backed deployments to their outcomes by reading, every `pollMs`, the record of the revision each one
+ * produced and, once Helm has deployed it, the workloads of its manifest: `deployed` and every workload rolled out
+ * → success; `failed` → failed with Helm's description. Each outcome is one compare-and-set through the tracker.
+ * Release records change a few times in a deploy's life, so a read every few seconds costs the API server less than
+ * a watch per namespace would keep open. Used by `track` and by `deploy --helm --wait` alike.
+ */
+export class ReleaseFollower {
+  readonly outcomes = new Map<number, Status>();
+  /** Rejects with the first failure retrying cannot mend (401/403, an unreadable record, a store that fails); never resolves. */
+  readonly failed: Promise<never>;
+  private readonly followed = new Map<number, FollowedRelease>();
+  private readonly settling = new Set<Promise<void>>();
+  private readonly records = new WeakMap<KubeCluster, HelmRecords>();
+  private idleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private fatal: unknown;
+  private fail: (error: unknown) => void = () => undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reading = false;
+  private stopped = false;
+
+  constructor(
+    private readonly tracker: Tracker,
+    private readonly clusters: ClusterPool,
+    private readonly board: ProgressDisplay,
+    private readonly pollMs: number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.failed = new Promise<never>((_resolve, reject) => {
+      this.fail = (error) => {
+        this.fatal ??= error;
+        reject(error);
+        this.wakeIdle();
+      };
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  get busy(): boolean {
+    return this.followed.size > 0 || this.settling.size > 0;
+  }
+
+  has(id: number): boolean {
+    return this.followed.has(id);
+  }
+
+  /** Throws when this process cannot follow the deployment: its target unreadable (exit 2), or its context not here (exit 5). */
+  check(record: Pick<RolloutRecord, 'key' | 'target'>): void {
+    this.clusters.get(readHelmTarget(record.key, record.target));
+  }
+
+  /** Starts following a deployment this process's tracker holds; its revision is read at once, then every `pollMs`. */
+  add(record: RolloutRecord): void {
+    if (this.followed.has(record.id)) return;
+    const target = readHelmTarget(record.key, record.target);
+    const cluster = this.clusters.get(target);
+    let records = this.records.get(cluster);
+    if (!records) {
+      records = new HelmRecords(cluster.access);
+      this.records.set(cluster, records);
+    }
+    this.followed.set(record.id, {
+      id: record.id,
+      label: `${record.key} ${record.app} -> ${record.env} (helm ${target.namespace}/${target.release} revision ${target.revision})`,
+      since: record.startedAt ? Date.parse(record.startedAt) : Date.now(),
+      target,
+      cluster,
+      records,
+      workloads: undefined,
+      message: 'not read yet',
+      pendingStatus: undefined,
+    });
+    this.schedule(0);
+  }
+
+  /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
+  idle(): Promise<void> {
+    if (this.fatal !== undefined) return Promise.reject(this.fatal);
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
+  }
+
+  /** The time limit has passed: each followed deployment still `running` becomes `timeout`, naming Helm's lock if it holds one. */
+  async expire(limit: string): Promise<void> {
+    for (const followed of [...this.followed.values()]) {
+      if (this.tracker.get(followed.id)?.status === 'running') {
+        const lock = followed.pendingStatus === undefined ? '' : `; ${await lockAdvice(followed.records, followed.target, followed.pendingStatus)}`;
+        const explanation = `no outcome within ${limit}; last seen: ${followed.message}${lock}`;
+        this.settleInBackground(followed, { to: 'timeout', detail: explanation, error: explanation });
+      }
+      this.followed.delete(followed.id);
+    }
+    await Promise.all(this.settling);
+  }
+
+  /** Stops following the deployments whose lease this process has lost to another follower. */
+  dropUnheld(): void {
+    for (const followed of [...this.followed.values()]) {
+      if (this.tracker.get(followed.id)) continue;
+      this.followed.delete(followed.id);
+      this.log(`${followed.label} is now followed by another process`);
+    }
+    this.wakeIdle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.clusters.close();
+    await Promise.all(this.settling);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped || this.reading) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.readAll(), ms);
+  }
+
+  /** One round: every followed deployment's revision (and workloads) read once, in turn. */
+  private async readAll(): Promise<void> {
+    this.reading = true;
+    try {
+      for (const followed of [...this.followed.values()]) {
+        if (this.stopped || this.fatal !== undefined) return;
+        if (this.followed.has(followed.id)) await this.readOne(followed);
+      }
+    } finally {
+      this.reading = false;
+    }
+    if (this.followed.size > 0) this.schedule(this.pollMs);
+  }
+
+  private async readOne(followed: FollowedRelease): Promise<void> {
+    try {
+      const outcome = await readRevisionOutcome(followed.records, followed.cluster, followed.target, followed.workloads);
+      followed.workloads = outcome.workloads;
+      followed.pendingStatus = outcome.pendingStatus;
+      if (outcome.state === 'waiting') return this.waiting(followed, outcome.message);
+      const error = outcome.state === 'failed' ? outcome.message.replace(/^Helm: /, '') : undefined;
+      this.finish(followed, { to: outcome.state, detail: outcome.message, error, target: outcome.helm });
+    } catch (error) {
+      if (isTransientFailure(error) && !isCredentialFailure(error)) {
+        this.board.aside(followed.id, `${(error as Error).message}; reading again in ${this.pollMs}ms`);
+        return;
+      }
+      this.fail(error as ShiplogError);
+    }
+  }
+
+  private waiting(followed: FollowedRelease, message: string): void {
+    followed.message = message;
+    this.board.update(followed.id, followed.label, message, followed.since);
+  }
+
+  private finish(followed: FollowedRelease, outcome: ReleaseOutcome): void {
+    this.settleInBackground(followed, outcome);
+    this.followed.delete(followed.id);
+    this.wakeIdle();
+  }
+
+  private settleInBackground(followed: FollowedRelease, outcome: ReleaseOutcome): void {
+    const settled = this.settle(followed, outcome).catch((error: unknown) => this.fail(error));
+    this.settling.add(settled);
+    void settled.finally(() => {
+      this.settling.delete(settled);
+      this.wakeIdle();
+    });
+  }
+
+  private async settle(followed: FollowedRelease, outcome: ReleaseOutcome): Promise<void> {
+    if (!this.tracker.get(followed.id)) {
+      this.log(`${followed.label} is now followed by another process; its outcome is left to it`);
+      return;
+    }
+    const status = await this.tracker.settle(followed.id, outcome);
+    this.outcomes.set(followed.id, status);
+    const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
+    this.board.finish(followed.id, followed.label, `${status}: ${words} (${formatDuration(Date.now() - followed.since)})`);
+  }
+
+  private wakeIdle(): void {
+    if (this.fatal === undefined && this.busy) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) {
+      if (this.fatal === undefined) waiter.resolve();
+      else waiter.reject(this.fatal);
+    }
+  }
+}
