@@ -15,6 +15,7 @@ export interface WorkloadsVerdict {
  */
 export async function workloadsVerdict(cluster: KubeCluster, workloads: readonly ReleaseWorkload[]): Promise<WorkloadsVerdict> {
   const waiting: string[] = [];
+  const rolledOut: string[] = [];
   const unchecked: string[] = [];
   for (const workload of workloads) {
     const where = `${workload.kind} ${workload.namespace}/${workload.name}`;
@@ -29,9 +30,9 @@ export async function workloadsVerdict(cluster: KubeCluster, workloads: readonly
     const verdict = rolloutVerdict(observed);
     if (verdict.state === 'failed') return { state: 'failed', message: `${where}: ${verdict.message}` };
     if (verdict.state === 'waiting') waiting.push(`${where}: ${verdict.message}`);
+    else rolledOut.push(where);
   }
   if (waiting.length > 0) return { state: 'waiting', message: waiting[0]! + (waiting.length > 1 ? ` (and ${waiting.length - 1} more waiting)` : '') };
-  const checked = workloads.length - unchecked.length;
-  const rolledOut = checked === 0 ? 'no Deployment to wait for' : `${checked} workload${checked === 1 ? '' : 's'} rolled out`;
-  return { state: 'complete', message: unchecked.length === 0 ? rolledOut : `${rolledOut}; not followed here: ${unchecked.join(', ')}` };
+  const done = rolledOut.length === 0 ? 'no workload to wait for' : `rolled out: ${rolledOut.join(', ')}`;
+  return { state: 'complete', message: unchecked.length === 0 ? done : `${done}; not followed here: ${unchecked.join(', ')}` };
 }
