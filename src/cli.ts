@@ -66,7 +66,7 @@ function buildProgram(
     .option('--key <key>', 'idempotency key: the same key again returns the first deployment')
     .option('--operator <who>', 'who deploys (default: CI actor or $USER)')
     .option('--message <why>', 'why')
-    .option('--k8s <namespace/deployment>', 'a Kubernetes Deployment to set the image of and follow')
+    .option('--k8s <namespace/[kind/]name>', 'a Kubernetes Deployment (or statefulset/daemonset as kind) to set the image of and follow')
     .option('--container <name>', 'the container whose image --image sets')
     .option('--helm <namespace/release>', 'a Helm release: the revision a command after -- produces (or the latest), followed to its outcome')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, UsageError } from '../src/errors.js';
 import { headerValues, parseHeaderOptions } from '../src/providers/http/headers.js';
-import { defaultFailureValues, defaultSuccessValues, httpTargetFromOptions, recordedHttpTarget } from '../src/providers/http/http-target.js';
+import { defaultFailureValues, defaultSuccessValues, httpTargetFromOptions, recordedHttpTarget } from '../src/providers/http/target.js';
 import { redirectStep } from '../src/providers/http/redirect.js';
 import { httpStatusMeaning, parseFieldPath } from '../src/providers/http/status-meaning.js';
 

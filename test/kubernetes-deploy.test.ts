@@ -31,6 +31,7 @@ describeEachStore('deploy --k8s on %s', (kind) => {
     expect(result.code, result.stderr).toBe(0);
     expect(json).toMatchObject({ status: 'success', provider: 'kubernetes', image: 'registry.example/web:2.0.0', error: null });
     expect(json.target).toEqual({
+      kind: 'deployment',
       namespace: 'prod',
       name: 'web',
       container: 'web',
@@ -103,7 +104,7 @@ describeEachStore('deploy --k8s on %s', (kind) => {
     expect(code, stderr).toBe(0);
     const json = JSON.parse(stdout) as DeploymentJson;
     expect(json.status).toBe('success');
-    expect(json.target).toEqual({ namespace: 'prod', name: 'web', container: 'web', context: 'fake', server: t.cluster.api.url, generation: 2 });
+    expect(json.target).toEqual({ kind: 'deployment', namespace: 'prod', name: 'web', container: 'web', context: 'fake', server: t.cluster.api.url, generation: 2 });
     expect(t.cluster.api.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
   });
 
@@ -130,8 +131,8 @@ describeEachStore('deploy --k8s on %s', (kind) => {
   it('bad input writes nothing: a malformed NAMESPACE/NAME, a missing Deployment, an ambiguous or unknown container', async () => {
     t.cluster.api.addDeployment('prod', 'api', { containers: [{ name: 'app', image: 'app:1' }, { name: 'proxy', image: 'proxy:1' }] });
     const cases: [string[], number, string][] = [
-      [['--k8s', 'Prod/web', '--image', 'web:2'], 2, "shiplog: --k8s: 'Prod/web' is not NAMESPACE/DEPLOYMENT (lower-case names, e.g. prod/web)"],
-      [['--k8s', 'prod/nope', '--image', 'web:2'], 5, `shiplog: no Deployment prod/nope at ${t.cluster.api.url} (context 'fake'); check the namespace and name`],
+      [['--k8s', 'Prod/web', '--image', 'web:2'], 2, "shiplog: --k8s: 'Prod/web' has the namespace 'Prod', which is not a lower-case DNS label; write NAMESPACE/NAME for a Deployment or NAMESPACE/KIND/NAME, KIND one of deployment, statefulset, daemonset (or deploy, sts, ds), e.g. prod/sts/db"],
+      [['--k8s', 'prod/nope', '--image', 'web:2'], 5, `shiplog: no Deployment prod/nope at ${t.cluster.api.url} (context 'fake'); check the namespace, kind and name`],
       [['--k8s', 'prod/api', '--image', 'app:2'], 2, 'shiplog: Deployment prod/api has 2 containers (app, proxy); say which with --container'],
       [['--k8s', 'prod/api', '--image', 'app:2', '--container', 'db'], 2, "shiplog: Deployment prod/api has no container 'db'; it has app, proxy"],
     ];
@@ -177,7 +178,7 @@ describeEachStore('deploy --k8s on %s', (kind) => {
     await expectRefusal(['--k8s', 'prod/web', '--image', 'web:2', '--kubeconfig', unreachable], `shiplog: cannot reach ${at(`http://127.0.0.1:${port}`).slice('shiplog: '.length)} while reading Deployment prod/web: ECONNREFUSED`);
     await expectRefusal(['--k8s', 'prod/web', '--image', 'web:2', '--kubeconfig', unauthorized], `${at(t.cluster.api.url)} refused the credentials (401 Unauthorized) while reading Deployment prod/web; renew them in the kubeconfig`);
     t.cluster.api.refuse(true);
-    await expectRefusal(['--k8s', 'prod/web', '--image', 'web:2'], `${at(t.cluster.api.url)} does not allow reading Deployment prod/web (403 Forbidden); ask for access to Deployments there`);
+    await expectRefusal(['--k8s', 'prod/web', '--image', 'web:2'], `${at(t.cluster.api.url)} does not allow reading Deployment prod/web (403 Forbidden); ask for that access there`);
     t.cluster.api.refuse(false);
     const deployed = await runCli(['--verbose', '--json', ...deployArgs('--k8s', 'prod/web', '--image', 'web:2', '--wait')], { env: t.cluster.env });
     expect(deployed.code).toBe(0);

@@ -266,7 +266,7 @@ describeEachStore('track on %s', (kind) => {
     expect(code).toBe(5);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([
-      `shiplog: the Kubernetes API at ${t.cluster.api.url} (context 'fake') does not allow listing Deployments in namespace prod (403 Forbidden); ask for access to Deployments there`,
+      `shiplog: the Kubernetes API at ${t.cluster.api.url} (context 'fake') does not allow listing Deployments in namespace prod (403 Forbidden); ask for that access there`,
     ]);
     expect((await show(key)).status).toBe('running');
   });

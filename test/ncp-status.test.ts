@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { answerVerdict } from '../src/polling/answer-verdict.js';
 import { ConcurrencyLimiter } from '../src/polling/limiter.js';
 import { NcpCredentials } from '../src/providers/ncp/credentials.js';
-import { ncpStatusMeaning, readHistoryAnswer, readStartAnswer } from '../src/providers/ncp/ncp-status.js';
-import { ncpTargetFromOptions, defaultNcpEndpoint } from '../src/providers/ncp/ncp-target.js';
+import { ncpStatusMeaning, readHistoryAnswer, readStartAnswer } from '../src/providers/ncp/status.js';
+import { ncpTargetFromOptions, defaultNcpEndpoint } from '../src/providers/ncp/target.js';
 import { signatureMessage, signedHeaders } from '../src/providers/ncp/signature.js';
 import { jittered, parseRetryAfter, retryDelayMs } from '../src/timing/backoff.js';
 

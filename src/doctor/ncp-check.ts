@@ -1,7 +1,7 @@
 import { EnvironmentError } from '../errors.js';
 import { sendRequest } from '../polling/send-request.js';
 import { ncpCredentials } from '../providers/ncp/credentials.js';
-import { defaultNcpEndpoint } from '../providers/ncp/ncp-target.js';
+import { defaultNcpEndpoint } from '../providers/ncp/target.js';
 import { signedHeaders } from '../providers/ncp/signature.js';
 import { fail, ok, type Check } from './check.js';
 

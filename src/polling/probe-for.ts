@@ -11,8 +11,8 @@ export const polledProviders = ['ncp', 'http'] as const;
  */
 export async function probeFor(deployment: Deployment): Promise<StatusProbe> {
   requirePolled(deployment);
-  if (deployment.provider === 'ncp') return (await import('../providers/ncp/ncp-probe.js')).ncpProbe(deployment.key, deployment.target);
-  return (await import('../providers/http/http-probe.js')).httpProbe(deployment.key, deployment.target);
+  if (deployment.provider === 'ncp') return (await import('../providers/ncp/probe.js')).ncpProbe(deployment.key, deployment.target);
+  return (await import('../providers/http/probe.js')).httpProbe(deployment.key, deployment.target);
 }
 
 /** Exit 2 unless the deployment is one `poll` follows. */

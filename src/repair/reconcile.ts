@@ -75,25 +75,27 @@ async function askPolledService(deployment: AbandonedDeployment, timeoutMs: numb
 }
 
 /**
- * The Deployment as it is now, judged by `track`'s rules, and only for the generation this deployment's change
- * produced: once someone changed the Deployment again, its state says nothing about this rollout any more.
+ * The workload (Deployment, StatefulSet or DaemonSet) as it is now, judged by `track`'s rules for its kind, and
+ * only for the generation this deployment's change produced: once someone changed the workload again, its state
+ * says nothing about this rollout any more.
  */
 async function askKubernetes(deployment: AbandonedDeployment, asking: Asking): Promise<ProviderAnswer> {
   try {
-    const [{ readKubernetesTarget }, { rolloutVerdict }] = await Promise.all([
+    const [{ readKubernetesTarget }, { describeWorkload, workloadVerdict }] = await Promise.all([
       import('../providers/kubernetes/target.js'),
-      import('../providers/kubernetes/rollout-status.js'),
+      import('../providers/kubernetes/workload.js'),
     ]);
     const target = readKubernetesTarget(deployment.key, deployment.target);
-    const { namespace, name, generation } = target;
-    if (generation === undefined) return { kind: 'unknown', reason: `no generation was recorded for ${namespace}/${name}, so its rollout cannot be told apart` };
-    const observed = await (await asking.clusters()).get(target).readDeployment(namespace, name);
+    const { kind, generation } = target;
+    const what = describeWorkload(target);
+    if (generation === undefined) return { kind: 'unknown', reason: `no generation was recorded for ${what}, so its rollout cannot be told apart` };
+    const observed = await (await asking.clusters()).get(target).readWorkload(target);
     const now = observed.metadata?.generation ?? 0;
     if (now > generation) {
-      return { kind: 'unknown', reason: `${namespace}/${name} was changed again since (generation ${now}, this rollout ${generation}); its outcome can no longer be read` };
+      return { kind: 'unknown', reason: `${what} was changed again since (generation ${now}, this rollout ${generation}); its outcome can no longer be read` };
     }
-    const verdict = rolloutVerdict(observed, generation);
-    const said = `Kubernetes: ${namespace}/${name} ${verdict.message}`;
+    const verdict = workloadVerdict(kind, observed, generation);
+    const said = `Kubernetes: ${what} ${verdict.message}`;
     if (verdict.state === 'complete') return { kind: 'final', status: 'success', detail: said };
     if (verdict.state === 'failed') return { kind: 'final', status: 'failed', detail: said };
     return { kind: 'running', detail: said };

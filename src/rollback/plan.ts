@@ -13,7 +13,7 @@ export interface RollbackPlanOptions {
 
 /**
  * How a recorded success is deployed again, through the provider that deployed it:
- * - kubernetes: its image set again on the same Deployment, container and context (or, with a command after
+ * - kubernetes: its image set again on the same workload (Deployment, StatefulSet or DaemonSet), container and context (or, with a command after
  *   `--`, that command run and the rollout it starts followed);
  * - ncp: the same project, stage and scenario started again;
  * - command: only the command given after `--`, since shiplog never stores a command's arguments (they may
@@ -52,7 +52,7 @@ export async function planRollback(target: Deployment, argv: readonly string[], 
 
 async function kubernetesRollback(target: Deployment, argv: readonly string[], options: RollbackPlanOptions): Promise<DeployPlan> {
   const { readKubernetesTarget } = await import('../providers/kubernetes/target.js');
-  const { namespace, name, container, context, server } = readKubernetesTarget(target.key, target.target);
+  const { kind, namespace, name, container, context, server } = readKubernetesTarget(target.key, target.target);
   if (argv.length === 0 && !target.image) {
     throw new UsageError(
       `${target.key} recorded no image to set again on ${namespace}/${name}; give the command that rolls back after --, e.g. 'shiplog rollback --app ${target.app} --env ${target.env} -- helm rollback ...'`,
@@ -62,7 +62,7 @@ async function kubernetesRollback(target: Deployment, argv: readonly string[], o
   const { kubernetesPlan } = await import('../providers/kubernetes/plan.js');
   const plan = await kubernetesPlan(
     {
-      k8s: `${namespace}/${name}`,
+      k8s: `${namespace}/${kind}/${name}`,
       container,
       kubeconfig: options.kube.kubeconfig,
       context: options.kube.context ?? context,
@@ -71,7 +71,7 @@ async function kubernetesRollback(target: Deployment, argv: readonly string[], o
     },
     argv,
   );
-  // Another context is another name for the same cluster, or a mistake that would change a Deployment elsewhere.
+  // Another context is another name for the same cluster, or a mistake that would change a workload elsewhere.
   const reached = plan.target?.server;
   if (options.kube.context !== undefined && server !== undefined && reached !== server) {
     throw new UsageError(`--context '${options.kube.context}' reaches ${String(reached)}, but ${target.key} was deployed on ${server}; name the context of that API server`, 'wrong_cluster');

@@ -3,8 +3,8 @@ import { followByPolling } from '../../polling/follow-by-polling.js';
 import { pollSettings } from '../../polling/poll-settings.js';
 import type { DeployPlan, ProviderOptions } from '../provider.js';
 import { headerValues } from './headers.js';
-import { statusUrlProbe } from './http-probe.js';
-import { httpTargetFromOptions } from './http-target.js';
+import { statusUrlProbe } from './probe.js';
+import { httpTargetFromOptions } from './target.js';
 
 /**
  * `deploy --status-url URL`: a deployment some other system runs and reports at a JSON status endpoint. It is

@@ -55,7 +55,7 @@ export function describeApiFailure(error: unknown, where: ApiWhere, doing: strin
   const at = `the Kubernetes API at ${where.server} (context '${where.context}')`;
   const status = httpStatusOf(error);
   if (status === 401) return new ApiFailure(`${at} refused the credentials (401 Unauthorized) while ${doing}; renew them in the kubeconfig`, 'k8s_unauthorized', status);
-  if (status === 403) return new ApiFailure(`${at} does not allow ${doing} (403 Forbidden); ask for access to Deployments there`, 'k8s_forbidden', status);
+  if (status === 403) return new ApiFailure(`${at} does not allow ${doing} (403 Forbidden); ask for that access there`, 'k8s_forbidden', status);
   if (status !== undefined) return new ApiFailure(`${at} answered HTTP ${status} while ${doing}`, 'k8s_api', status);
   return new ApiFailure(`cannot reach ${at} while ${doing}: ${networkReason(error)}`, 'k8s_unreachable');
 }

@@ -6,12 +6,15 @@ import {
   setHeaderOptions,
   Watch,
   type Middleware,
+  type V1DaemonSet,
   type V1Deployment,
+  type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
 import { envMs } from '../../config/tuning-env.js';
 import { describeApiFailure, httpStatusOf, type ApiWhere } from './api-failure.js';
 import type { KubeAccess } from './kubeconfig.js';
+import { describeWorkload, kindResource, kindTitle, type WorkloadKind, type WorkloadRef } from './workload.js';
 
 /** How long one API call (not a watch) may take before it counts as unanswered. */
 const requestTimeoutMs = envMs(process.env, 'SHIPLOG_KUBE_REQUEST_TIMEOUT_MS') ?? 30_000;
@@ -19,9 +22,13 @@ const requestTimeoutMs = envMs(process.env, 'SHIPLOG_KUBE_REQUEST_TIMEOUT_MS') ?
 /** A watch event as the API server sends it: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, with its object. */
 export type WatchEventHandler = (type: string, object: unknown) => void;
 
+/** A Deployment, StatefulSet or DaemonSet as the client returns it. */
+export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
+
 /**
- * The few Deployment calls shiplog makes, through one kubeconfig context. Each failure becomes one line that
- * names the context and the server (never a credential); a Deployment that does not exist is one as well.
+ * The few calls shiplog makes on workloads (Deployments, StatefulSets, DaemonSets), through one kubeconfig
+ * context. Each failure becomes one line that names the context and the server (never a credential); a workload
+ * that does not exist is one as well.
  */
 export class KubeCluster {
   private readonly apps: AppsV1Api;
@@ -51,14 +58,22 @@ export class KubeCluster {
     this.access.execPlugin?.close();
   }
 
-  async readDeployment(namespace: string, name: string): Promise<V1Deployment> {
+  async readWorkload(ref: WorkloadRef): Promise<Workload> {
+    const { namespace, name } = ref;
     try {
-      return await this.apps.readNamespacedDeployment({ namespace, name });
+      switch (ref.kind) {
+        case 'deployment':
+          return await this.apps.readNamespacedDeployment({ namespace, name });
+        case 'statefulset':
+          return await this.apps.readNamespacedStatefulSet({ namespace, name });
+        case 'daemonset':
+          return await this.apps.readNamespacedDaemonSet({ namespace, name });
+      }
     } catch (error) {
       if (httpStatusOf(error) === 404) {
-        throw new EnvironmentError(`no Deployment ${namespace}/${name} at ${this.access.server} (context '${this.access.context}'); check the namespace and name`, 'k8s_not_found');
+        throw new EnvironmentError(`no ${describeWorkload(ref)} at ${this.access.server} (context '${this.access.context}'); check the namespace, kind and name`, 'k8s_not_found');
       }
-      throw describeApiFailure(error, this.where, `reading Deployment ${namespace}/${name}`);
+      throw describeApiFailure(error, this.where, `reading ${describeWorkload(ref)}`);
     }
   }
 
@@ -67,31 +82,57 @@ export class KubeCluster {
    * containers and fields stay as they are. Without the explicit Content-Type the client sends JSON Patch,
    * which the API server rejects for a body of this shape.
    */
-  async setImage(namespace: string, name: string, container: string, image: string): Promise<V1Deployment> {
+  async setImage(ref: WorkloadRef, container: string, image: string): Promise<Workload> {
+    const { namespace, name } = ref;
     const body = { spec: { template: { spec: { containers: [{ name: container, image }] } } } };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
     try {
-      return await this.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+      switch (ref.kind) {
+        case 'deployment':
+          return await this.apps.patchNamespacedDeployment({ namespace, name, body }, options);
+        case 'statefulset':
+          return await this.apps.patchNamespacedStatefulSet({ namespace, name, body }, options);
+        case 'daemonset':
+          return await this.apps.patchNamespacedDaemonSet({ namespace, name, body }, options);
+      }
     } catch (error) {
-      throw describeApiFailure(error, this.where, `setting the image of Deployment ${namespace}/${name}`);
+      throw describeApiFailure(error, this.where, `setting the image of ${describeWorkload(ref)}`);
     }
   }
 
-  async listDeployments(namespace: string): Promise<{ items: V1Deployment[]; resourceVersion: string }> {
+  async listWorkloads(kind: WorkloadKind, namespace: string): Promise<{ items: Workload[]; resourceVersion: string }> {
     try {
-      const list = await this.apps.listNamespacedDeployment({ namespace });
+      const list = await this.listOf(kind, namespace);
       return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
     } catch (error) {
-      throw describeApiFailure(error, this.where, `listing Deployments in namespace ${namespace}`);
+      throw describeApiFailure(error, this.where, `listing ${kindTitle(kind)}s in namespace ${namespace}`);
+    }
+  }
+
+  private listOf(kind: WorkloadKind, namespace: string): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }> {
+    switch (kind) {
+      case 'deployment':
+        return this.apps.listNamespacedDeployment({ namespace });
+      case 'statefulset':
+        return this.apps.listNamespacedStatefulSet({ namespace });
+      case 'daemonset':
+        return this.apps.listNamespacedDaemonSet({ namespace });
     }
   }
 
   /**
-   * Opens one watch on the Deployments of a namespace from `resourceVersion`. `done` is called once, when the
-   * connection ends for any reason (with the error, if any); the returned controller ends it early. The
+   * Opens one watch on the workloads of one kind in a namespace from `resourceVersion`. `done` is called once,
+   * when the connection ends for any reason (with the error, if any); the returned controller ends it early. The
    * client neither times a watch out nor reconnects it: the caller does both.
    */
-  watchDeployments(namespace: string, query: { resourceVersion: string; timeoutSeconds: number }, onEvent: WatchEventHandler, done: (error: unknown) => void): Promise<AbortController> {
-    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;
+  watchWorkloads(
+    kind: WorkloadKind,
+    namespace: string,
+    query: { resourceVersion: string; timeoutSeconds: number },
+    onEvent: WatchEventHandler,
+    done: (error: unknown) => void,
+  ): Promise<AbortController> {
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${kindResource(kind)}`;
     return this.watcher.watch(path, { ...query, allowWatchBookmarks: true }, (type, object) => onEvent(type, object), done);
   }
 }

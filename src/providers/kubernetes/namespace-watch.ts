@@ -1,17 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { ShiplogError } from '../../errors.js';
 import { retryDelayMs } from '../../timing/backoff.js';
 import { describeApiFailure, httpStatusOf, isCredentialFailure, isTransientFailure } from './api-failure.js';
 import type { KubeCluster } from './cluster.js';
-import type { DeploymentSnapshot } from './rollout-status.js';
 import type { WatchTuning } from './watch-tuning.js';
+import { kindTitle, toWorkloadSnapshot, type WorkloadKind, type WorkloadSnapshot } from './workload.js';
 
 /** What a namespace watch tells the code that follows rollouts in that namespace. */
 export interface NamespaceListener {
-  /** A Deployment changed, or was deleted. */
-  changed(name: string, observed: DeploymentSnapshot | 'deleted'): void;
-  /** The namespace was listed (the first time, or again): every Deployment's state may have moved, deletions included. */
+  /** A workload of the watched kind changed, or was deleted. */
+  changed(name: string, observed: WorkloadSnapshot | 'deleted'): void;
+  /** The namespace was listed (the first time, or again): every workload's state may have moved, deletions included. */
   listed(): void;
   /** A failure retrying cannot mend (401, 403, a failed exec plugin, a request the server refuses): the watch has stopped. */
   failed(error: ShiplogError): void;
@@ -27,17 +26,18 @@ type Ending =
   | { kind: 'stopped' };
 
 /**
- * One watch on the Deployments of one namespace, however many of them are followed, kept alive by hand
+ * One watch on the workloads of one kind (Deployments, StatefulSets or DaemonSets) in one namespace, however
+ * many of them are followed, kept alive by hand
  * because the client does neither: it lists the namespace, watches from the list's resourceVersion, and
  * resumes from the last resourceVersion seen when the connection ends. It lists again when that version has
  * expired (410 Gone), and when the watchdog restarts a watch that was silent for longer than its period (a
  * half-open connection, or a server that stopped sending, looks exactly like a quiet namespace; a list
  * finds what was missed). Every restart and every list that failed for a passing reason (5xx, 429, no
  * answer) waits its turn in one backoff, which starts over once a watch delivers events again. It keeps the
- * last state of each Deployment, reduced to what a rollout verdict reads.
+ * last state of each workload, reduced to what a rollout verdict reads.
  */
 export class NamespaceWatch {
-  private readonly objects = new Map<string, DeploymentSnapshot>();
+  private readonly objects = new Map<string, WorkloadSnapshot>();
   private resourceVersion = '';
   private listedOnce = false;
   private stopped = false;
@@ -46,6 +46,7 @@ export class NamespaceWatch {
 
   constructor(
     private readonly cluster: KubeCluster,
+    readonly kind: WorkloadKind,
     readonly namespace: string,
     private readonly tuning: WatchTuning,
     private readonly listener: NamespaceListener,
@@ -57,13 +58,13 @@ export class NamespaceWatch {
     void this.keepWatching();
   }
 
-  /** Whether the namespace has been listed: before that, nothing is known of its Deployments. */
+  /** Whether the namespace has been listed: before that, nothing is known of its workloads. */
   get listed(): boolean {
     return this.listedOnce;
   }
 
-  /** The last state seen of a Deployment; 'deleted' when the namespace has none of that name. */
-  current(name: string): DeploymentSnapshot | 'deleted' {
+  /** The last state seen of a workload; 'deleted' when the namespace has none of that kind and name. */
+  current(name: string): WorkloadSnapshot | 'deleted' {
     return this.objects.get(name) ?? 'deleted';
   }
 
@@ -73,10 +74,10 @@ export class NamespaceWatch {
   }
 
   private async list(): Promise<void> {
-    const listed = await this.cluster.listDeployments(this.namespace);
+    const listed = await this.cluster.listWorkloads(this.kind, this.namespace);
     this.objects.clear();
     for (const item of listed.items) {
-      const snapshot = toSnapshot(item);
+      const snapshot = toWorkloadSnapshot(item);
       if (snapshot.metadata?.name) this.objects.set(snapshot.metadata.name, snapshot);
     }
     this.resourceVersion = listed.resourceVersion;
@@ -94,7 +95,7 @@ export class NamespaceWatch {
       relist = ending.kind === 'expired' || ending.kind === 'silent';
       const delay = this.nextDelay();
       const next = relist ? 'listing again' : `resuming from resourceVersion ${this.resourceVersion}`;
-      this.log(`watch of namespace ${this.namespace} ${describeEnding(ending, this.tuning, this.resourceVersion)}; ${next} in ${delay}ms`);
+      this.log(`watch of ${kindTitle(this.kind)}s in namespace ${this.namespace} ${describeEnding(ending, this.tuning, this.resourceVersion)}; ${next} in ${delay}ms`);
       await this.pause(delay);
     }
   }
@@ -164,11 +165,11 @@ export class NamespaceWatch {
           return;
         }
         events += 1;
-        this.apply(type, object as V1Deployment);
+        this.apply(type, object as WorkloadSnapshot & { metadata?: { resourceVersion?: string } });
       };
       const onDone = (error: unknown) => end(error ? this.failure(error, events) : { kind: 'closed', events });
       this.cluster
-        .watchDeployments(this.namespace, { resourceVersion: this.resourceVersion, timeoutSeconds: this.tuning.timeoutSeconds }, onEvent, onDone)
+        .watchWorkloads(this.kind, this.namespace, { resourceVersion: this.resourceVersion, timeoutSeconds: this.tuning.timeoutSeconds }, onEvent, onDone)
         .then((controller) => {
           connection = controller;
           if (ended) controller.abort();
@@ -179,11 +180,11 @@ export class NamespaceWatch {
 
   private failure(error: unknown, events: number): Ending {
     if (httpStatusOf(error) === 410) return { kind: 'expired' };
-    if (isCredentialFailure(error)) return { kind: 'fatal', error: describeApiFailure(error, this.cluster.where, `watching Deployments in namespace ${this.namespace}`) };
+    if (isCredentialFailure(error)) return { kind: 'fatal', error: describeApiFailure(error, this.cluster.where, `watching ${kindTitle(this.kind)}s in namespace ${this.namespace}`) };
     return { kind: 'broken', events, reason: describeApiFailure(error, this.cluster.where, 'watching').message };
   }
 
-  private apply(type: string, object: V1Deployment): void {
+  private apply(type: string, object: WorkloadSnapshot & { metadata?: { resourceVersion?: string } }): void {
     const version = object.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
     const name = object.metadata?.name;
@@ -193,7 +194,7 @@ export class NamespaceWatch {
       this.listener.changed(name, 'deleted');
       return;
     }
-    const snapshot = toSnapshot(object);
+    const snapshot = toWorkloadSnapshot(object);
     this.objects.set(name, snapshot);
     this.listener.changed(name, snapshot);
   }
@@ -218,20 +219,4 @@ function describeEnding(ending: Ending, tuning: WatchTuning, resourceVersion: st
     default:
       return 'was closed by the server';
   }
-}
-
-/** Keeps only what a rollout verdict reads, so a thousand followed Deployments stay small in memory. */
-function toSnapshot(object: V1Deployment): DeploymentSnapshot {
-  const status = object.status;
-  return {
-    metadata: { name: object.metadata?.name, generation: object.metadata?.generation },
-    spec: { replicas: object.spec?.replicas, paused: object.spec?.paused },
-    status: status && {
-      observedGeneration: status.observedGeneration,
-      replicas: status.replicas,
-      updatedReplicas: status.updatedReplicas,
-      availableReplicas: status.availableReplicas,
-      conditions: status.conditions?.map(({ type, status: value, reason, message }) => ({ type, status: value, reason, message })),
-    },
-  };
 }

@@ -6,11 +6,12 @@ import type { Tracker } from '../../tracking/tracker.js';
 import type { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';
 import { NamespaceWatch, type NamespaceListener } from './namespace-watch.js';
-import { rolloutVerdict, type DeploymentSnapshot, type RolloutVerdict } from './rollout-status.js';
+import type { RolloutVerdict } from './rollout-status.js';
 import { readKubernetesTarget } from './target.js';
 import type { WatchTuning } from './watch-tuning.js';
+import { workloadVerdict, type WorkloadKind, type WorkloadSnapshot } from './workload.js';
 
-/** A deployment record to follow: who it is, and its stored target (namespace, name, generation, context). */
+/** A deployment record to follow: who it is, and its stored target (kind, namespace, name, generation, context). */
 export interface RolloutRecord {
   id: number;
   key: string;
@@ -30,9 +31,10 @@ interface RolloutOutcome {
 
 interface Rollout {
   id: number;
-  /** `key app -> env (namespace/name)`, as progress lines name it. */
+  /** `key app -> env (namespace/name)`, as progress lines name it (`namespace/kind/name` for a StatefulSet or DaemonSet). */
   label: string;
   since: number;
+  kind: WorkloadKind;
   name: string;
   watchKey: string;
   /** The generation shiplog's own change produced; older states of the object are not this rollout yet. */
@@ -42,8 +44,9 @@ interface Rollout {
 }
 
 /**
- * Follows the rollouts of the deployments a Tracker holds, through one watch per namespace and context however
- * many deployments share it. Each state a watch reports is judged by `rolloutVerdict`; a final verdict becomes
+ * Follows the rollouts of the deployments a Tracker holds, whatever the kind of their workload, through one watch
+ * per context, namespace and kind however many deployments share it. Each state a watch reports is judged by
+ * `workloadVerdict`; a final verdict becomes
  * one compare-and-set transaction through the tracker. Used by `track` and by `deploy --k8s --wait` alike.
  */
 export class RolloutFollower {
@@ -53,7 +56,7 @@ export class RolloutFollower {
   readonly failed: Promise<never>;
   private readonly watches = new Map<string, NamespaceWatch>();
   private readonly rollouts = new Map<number, Rollout>();
-  /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its Deployment. */
+  /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its workload. */
   private readonly byDeployment = new Map<string, Set<number>>();
   private readonly settling = new Set<Promise<void>>();
   /** One shared wait for idle(), however often a loop asks, settled when the follower goes idle or fails. */
@@ -96,12 +99,14 @@ export class RolloutFollower {
     if (this.rollouts.has(record.id)) return;
     const target = readKubernetesTarget(record.key, record.target);
     const cluster = this.clusters.get(target);
-    const watchKey = `${cluster.where.context}\u0000${target.namespace}`;
-    const watch = this.watchFor(watchKey, cluster, target.namespace);
+    const watchKey = `${cluster.where.context}\u0000${target.namespace}\u0000${target.kind}`;
+    const watch = this.watchFor(watchKey, cluster, target.kind, target.namespace);
+    const where = target.kind === 'deployment' ? `${target.namespace}/${target.name}` : `${target.namespace}/${target.kind}/${target.name}`;
     const rollout: Rollout = {
       id: record.id,
-      label: `${record.key} ${record.app} -> ${record.env} (${target.namespace}/${target.name})`,
+      label: `${record.key} ${record.app} -> ${record.env} (${where})`,
       since: record.startedAt ? Date.parse(record.startedAt) : Date.now(),
+      kind: target.kind,
       name: target.name,
       watchKey,
       waitFor: target.generation,
@@ -173,10 +178,10 @@ export class RolloutFollower {
     await Promise.all(this.settling);
   }
 
-  private watchFor(key: string, cluster: KubeCluster, namespace: string): NamespaceWatch {
+  private watchFor(key: string, cluster: KubeCluster, kind: WorkloadKind, namespace: string): NamespaceWatch {
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = new NamespaceWatch(cluster, namespace, this.tuning, this.listenerFor(key), this.log);
+      watch = new NamespaceWatch(cluster, kind, namespace, this.tuning, this.listenerFor(key), this.log);
       this.watches.set(key, watch);
       watch.start();
     }
@@ -185,7 +190,7 @@ export class RolloutFollower {
 
   private listenerFor(watchKey: string): NamespaceListener {
     return {
-      changed: (name: string, observed: DeploymentSnapshot | 'deleted') => {
+      changed: (name: string, observed: WorkloadSnapshot | 'deleted') => {
         for (const id of this.byDeployment.get(watchKey + name) ?? []) this.judge(this.rollouts.get(id)!, observed);
       },
       listed: () => {
@@ -197,9 +202,9 @@ export class RolloutFollower {
     };
   }
 
-  private judge(rollout: Rollout, observed: DeploymentSnapshot | 'deleted'): void {
+  private judge(rollout: Rollout, observed: WorkloadSnapshot | 'deleted'): void {
     if (!this.rollouts.has(rollout.id)) return;
-    const verdict = rolloutVerdict(observed, rollout.waitFor);
+    const verdict = workloadVerdict(rollout.kind, observed, rollout.waitFor);
     rollout.message = verdict.message;
     if (verdict.state === 'waiting') {
       this.board.update(rollout.id, rollout.label, verdict.message, rollout.since);

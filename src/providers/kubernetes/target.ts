@@ -1,11 +1,14 @@
 import { UsageError } from '../../errors.js';
+import { parseKind, type WorkloadKind } from './workload.js';
 
 /**
- * What a Kubernetes deployment record keeps in `target`: where the Deployment is, what it ran before (for a
+ * What a Kubernetes deployment record keeps in `target`: which workload (`kind` absent on records made before
+ * StatefulSets and DaemonSets were followed: a Deployment), where it is, what it ran before (for a
  * rollback), and the generation whose rollout is followed. Never a token: `server` is a URL without credentials.
  * A type rather than an interface, so it passes where a plain `target` record is expected.
  */
 export type KubernetesTarget = {
+  kind: WorkloadKind;
   namespace: string;
   name: string;
   container?: string;
@@ -17,16 +20,6 @@ export type KubernetesTarget = {
 };
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Parses `--k8s NAMESPACE/DEPLOYMENT`, checking both names the way the API server would. */
-export function parseDeploymentRef(value: string): { namespace: string; name: string } {
-  const [namespace = '', name = '', ...rest] = value.split('/');
-  if (rest.length > 0 || !dnsLabel.test(namespace) || namespace.length > 63 || !dnsSubdomain.test(name) || name.length > 253) {
-    throw new UsageError(`--k8s: '${value}' is not NAMESPACE/DEPLOYMENT (lower-case names, e.g. prod/web)`, 'bad_value');
-  }
-  return { namespace, name };
-}
 
 export function checkContainerName(value: string): string {
   if (!dnsLabel.test(value) || value.length > 63) throw new UsageError(`--container: '${value}' is not a container name`, 'bad_value');
@@ -39,8 +32,11 @@ export function readKubernetesTarget(key: string, target: Record<string, unknown
   const namespace = text('namespace');
   const name = text('name');
   if (!namespace || !name) throw new UsageError(`${key} has no Kubernetes namespace and name on record; it cannot be tracked`, 'not_trackable');
+  const kind = parseKind(text('kind') ?? 'deployment');
+  if (!kind) throw new UsageError(`${key} records the Kubernetes kind '${text('kind')}', which shiplog does not follow`, 'not_trackable');
   const generation = target?.generation;
   return {
+    kind,
     namespace,
     name,
     container: text('container'),

@@ -2,8 +2,8 @@ import { followByPolling } from '../../polling/follow-by-polling.js';
 import { pollSettings } from '../../polling/poll-settings.js';
 import type { DeployPlan, ProviderOptions } from '../provider.js';
 import { ncpCredentials } from './credentials.js';
-import { NcpClient } from './ncp-client.js';
-import { ncpTargetFromOptions, recordedNcpTarget } from './ncp-target.js';
+import { NcpClient } from './client.js';
+import { ncpTargetFromOptions, recordedNcpTarget } from './target.js';
 
 /**
  * `deploy --ncp-project P --ncp-stage S --ncp-scenario C`: starts that SourceDeploy scenario and keeps the run's

@@ -6,8 +6,8 @@ import { TransientFailure } from '../../polling/request-failure.js';
 import { sendRequest } from '../../polling/send-request.js';
 import type { StatusProbe } from '../../polling/status-probe.js';
 import type { NcpCredentials } from './credentials.js';
-import { readHistoryAnswer, readStartAnswer } from './ncp-status.js';
-import type { NcpTarget } from './ncp-target.js';
+import { readHistoryAnswer, readStartAnswer } from './status.js';
+import type { NcpTarget } from './target.js';
 import { signedHeaders } from './signature.js';
 
 /** The NCP API gateway's codes for a refused call (HTTP 401), as its error body names them. */

@@ -5,7 +5,7 @@ import { TransientFailure } from '../../polling/request-failure.js';
 import { sendRequest } from '../../polling/send-request.js';
 import type { StatusProbe } from '../../polling/status-probe.js';
 import { describeHeaders, headerValues } from './headers.js';
-import { recordedHttpTarget, type HttpTarget } from './http-target.js';
+import { recordedHttpTarget, type HttpTarget } from './target.js';
 import { redirectStep } from './redirect.js';
 import { httpStatusMeaning } from './status-meaning.js';
 
