@@ -80,9 +80,9 @@ describe("Helm's release records", () => {
       { kind: 'DaemonSet', name: 'shop-agent', namespace: 'infra' },
     ]);
     expect(manifestWorkloads(manifest, 'prod')).toEqual([
-      { kind: 'StatefulSet', namespace: 'prod', name: 'shop-db' },
-      { kind: 'Deployment', namespace: 'prod', name: 'shop-web' },
-      { kind: 'DaemonSet', namespace: 'infra', name: 'shop-agent' },
+      { kind: 'statefulset', namespace: 'prod', name: 'shop-db' },
+      { kind: 'deployment', namespace: 'prod', name: 'shop-web' },
+      { kind: 'daemonset', namespace: 'infra', name: 'shop-agent' },
     ]);
   });
 });

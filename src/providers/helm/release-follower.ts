@@ -7,7 +7,7 @@ import { isCredentialFailure, isTransientFailure } from '../kubernetes/api-failu
 import type { ClusterPool } from '../kubernetes/cluster-pool.js';
 import type { KubeCluster } from '../kubernetes/cluster.js';
 import type { RolloutRecord } from '../kubernetes/rollout-follower.js';
-import type { ReleaseWorkload } from './manifest-workloads.js';
+import type { WorkloadRef } from '../kubernetes/workload.js';
 import { HelmRecords } from './release-api.js';
 import { lockAdvice, readRevisionOutcome } from './revision-outcome.js';
 import { readHelmTarget, type HelmTarget } from './target.js';
@@ -20,7 +20,7 @@ interface FollowedRelease {
   cluster: KubeCluster;
   records: HelmRecords;
   /** Read from the revision's manifest once Helm has deployed it. */
-  workloads: ReleaseWorkload[] | undefined;
+  workloads: WorkloadRef[] | undefined;
   /** The latest verdict's words, for the timeout's explanation. */
   message: string;
   /** The revision's status, while Helm holds it pending. */

@@ -1,5 +1,6 @@
 import type { KubeCluster } from '../kubernetes/cluster.js';
-import { manifestWorkloads, type ReleaseWorkload } from './manifest-workloads.js';
+import type { WorkloadRef } from '../kubernetes/workload.js';
+import { manifestWorkloads } from './manifest-workloads.js';
 import { pendingLockAdvice } from './pending-lock.js';
 import type { HelmRecords } from './release-api.js';
 import { revisionVerdict } from './release-status.js';
@@ -15,7 +16,7 @@ export interface RevisionOutcome {
   /** What Helm says of the revision now, to keep on the record. */
   helm?: { helmStatus: string; description: string };
   /** The workloads of the revision's manifest, once read: the next reading need not parse it again. */
-  workloads?: ReleaseWorkload[];
+  workloads?: WorkloadRef[];
 }
 
 /** One reading of a revision's outcome: Helm's status first, then the manifest's workloads by kubectl's rules. */
@@ -23,7 +24,7 @@ export async function readRevisionOutcome(
   records: HelmRecords,
   cluster: KubeCluster,
   target: HelmTarget & { revision: number },
-  known?: ReleaseWorkload[],
+  known?: WorkloadRef[],
 ): Promise<RevisionOutcome> {
   const { namespace, release, revision, driver } = target;
   const stored = await records.revision(namespace, release, revision, driver);
