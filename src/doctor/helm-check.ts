@@ -10,15 +10,16 @@ import type { KubernetesChoice } from './kubernetes-check.js';
  * `fail`: an upgrade running right now is pending too, and the duration tells the two apart. Read only.
  */
 export async function checkHelmReleases(env: NodeJS.ProcessEnv, choice: KubernetesChoice, now = Date.now()): Promise<Check[]> {
-  const [{ loadKubeAccess }, { HelmRecords }, { isPending }, { pendingLockAdvice }] = await Promise.all([
+  const [{ loadKubeAccess }, { KubeCluster }, { HelmRecords }, { isPending }, { pendingLockAdvice }] = await Promise.all([
     import('../providers/kubernetes/kubeconfig.js'),
+    import('../providers/kubernetes/cluster.js'),
     import('../providers/helm/release-api.js'),
     import('../providers/helm/release-status.js'),
     import('../providers/helm/pending-lock.js'),
   ]);
   const access = loadKubeAccess(choice, env);
   try {
-    const history = await new HelmRecords(access).history(undefined);
+    const history = await new HelmRecords(new KubeCluster(access)).history(undefined);
     const byRelease = new Map<string, StoredRevision[]>();
     for (const stored of history.revisions) {
       const key = `${stored.revision.namespace}/${stored.revision.release}`;

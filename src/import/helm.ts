@@ -21,17 +21,19 @@ export interface HelmImportRead extends ImportRead {
  * A stored object that does not decode is named and skipped; if nothing could be read at all, exit 5.
  */
 export async function readHelm(ref: string, defaults: ImportDefaults, kube: KubeChoice): Promise<HelmImportRead> {
-  const [{ parseReleaseRef }, { loadKubeAccess }, { HelmRecords }] = await Promise.all([
+  const [{ parseReleaseRef }, { loadKubeAccess }, { KubeCluster }, { HelmRecords }, { revisionTarget }] = await Promise.all([
     import('../providers/helm/target.js'),
     import('../providers/kubernetes/kubeconfig.js'),
+    import('../providers/kubernetes/cluster.js'),
     import('../providers/helm/release-api.js'),
+    import('../providers/helm/plan.js'),
   ]);
   const { namespace, release } = parseReleaseRef(ref, 'import --from helm', true);
   if (defaults.app !== undefined && release === undefined) {
     throw new UsageError(`--app names the app of one release: give NAMESPACE/RELEASE, or leave --app out and each release is its own app`, 'bad_value');
   }
   const access = loadKubeAccess(kube);
-  const records = new HelmRecords(access);
+  const records = new HelmRecords(new KubeCluster(access));
   try {
     const history = await records.history(namespace, release);
     const where = release === undefined ? `namespace ${namespace}` : `release ${namespace}/${release}`;
@@ -50,7 +52,10 @@ export async function readHelm(ref: string, defaults: ImportDefaults, kube: Kube
       const at = stored.revision.lastDeployed ?? stored.revision.firstDeployed;
       if (!status) collected.skip(`a Helm status shiplog does not import (${stored.revision.status})`);
       else if (!at) collected.skip('a revision without a time');
-      else collected.keep(toImported(stored, replaced, { app: defaults.app ?? stored.revision.release, env: defaults.env ?? stored.revision.namespace, status, at }, cluster));
+      else {
+        const target = revisionTarget({ namespace: stored.revision.namespace, release: stored.revision.release, ...cluster }, stored);
+        collected.keep(toImported(stored, replaced, target, { app: defaults.app ?? stored.revision.release, env: defaults.env ?? stored.revision.namespace, status, at }));
+      }
     });
     history.unreadable.forEach(() => collected.skip("a stored record that does not decode as Helm's (base64, gzip, JSON)"));
     return { ...collected.result(), unreadable: history.unreadable.map((object) => object.line) };
@@ -62,23 +67,11 @@ export async function readHelm(ref: string, defaults: ImportDefaults, kube: Kube
 function toImported(
   stored: StoredRevision,
   replaced: StoredRevision | undefined,
+  recorded: HelmTarget,
   known: { app: string; env: string; status: ImportedDeployment['status']; at: string },
-  cluster: Pick<HelmTarget, 'context' | 'server'>,
 ): ImportedDeployment {
   const { revision } = stored;
-  const target: HelmTarget & { rollbackTo?: number } = {
-    namespace: revision.namespace,
-    release: revision.release,
-    revision: revision.revision,
-    chart: revision.chart,
-    chartVersion: revision.chartVersion,
-    appVersion: revision.appVersion,
-    helmStatus: revision.status,
-    description: revision.description,
-    driver: stored.driver,
-    ...cluster,
-    ...(revision.rollbackTo === undefined ? {} : { rollbackTo: revision.rollbackTo }),
-  };
+  const target: HelmTarget & { rollbackTo?: number } = { ...recorded, ...(revision.rollbackTo === undefined ? {} : { rollbackTo: revision.rollbackTo }) };
   const uninstalled = revision.status === 'uninstalled' ? [{ at: revision.deleted ?? known.at, detail: `Helm uninstalled release ${revision.namespace}/${revision.release} (${revision.description || 'Uninstallation complete'})` }] : [];
   return {
     sourceKey: sourceKey(stored),

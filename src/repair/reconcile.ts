@@ -119,7 +119,7 @@ async function askHelm(deployment: AbandonedDeployment, asking: Asking): Promise
     ]);
     const target = readHelmTarget(deployment.key, deployment.target);
     const cluster = (await asking.clusters()).get(target);
-    const records = new HelmRecords(cluster.access);
+    const records = new HelmRecords(cluster);
     const outcome = await readRevisionOutcome(records, cluster, target);
     if (outcome.pendingStatus !== undefined) {
       return { kind: 'final', status: 'failed', detail: `${outcome.message}, with no helm process following it; ${await lockAdvice(records, target, outcome.pendingStatus)}` };

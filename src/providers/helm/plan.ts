@@ -23,7 +23,7 @@ export async function helmPlan(options: ProviderOptions, argv: readonly string[]
   if (argv.length > 0) requireExecutable(argv[0]!);
   const access = loadKubeAccess({ kubeconfig: options.kubeconfig, context: options.context });
   const cluster = new KubeCluster(access);
-  const records = new HelmRecords(access);
+  const records = new HelmRecords(cluster);
   const where = { namespace, release: release!, context: access.context, server: access.server };
   const before = await latestRevision(records, namespace, release!);
   const follow: DeployPlan['follow'] = options.wait ? (tracker, deployment, { out, deadline }) => followRelease(tracker, cluster, deployment, out, deadline) : undefined;

@@ -1,12 +1,9 @@
-import { CoreV1Api, createConfiguration, ServerConfiguration, type Middleware, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
-import { envMs } from '../../config/tuning-env.js';
+import { CoreV1Api, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
 import { describeApiFailure, httpStatusOf, type ApiWhere } from '../kubernetes/api-failure.js';
-import type { KubeAccess } from '../kubernetes/kubeconfig.js';
+import type { KubeCluster } from '../kubernetes/cluster.js';
 import { decodeRevision, revisionObjectName, UnreadableRevision, type HelmDriver, type HelmRevision } from './release-record.js';
 
-/** How long one API call may take before it counts as unanswered. */
-const requestTimeoutMs = envMs(process.env, 'SHIPLOG_KUBE_REQUEST_TIMEOUT_MS') ?? 30_000;
 /** Objects a list asks for at a time: each holds a whole gzipped manifest, so a namespace's history comes in pages. */
 const pageSize = 100;
 
@@ -36,21 +33,11 @@ export interface ReleaseHistory {
  */
 export class HelmRecords {
   private readonly core: CoreV1Api;
+  private readonly where: ApiWhere;
 
-  constructor(private readonly access: KubeAccess) {
-    const cluster = access.config.getCurrentCluster()!;
-    const timeout: Middleware = {
-      pre: async (request) => {
-        request.setSignal(AbortSignal.timeout(requestTimeoutMs));
-        return request;
-      },
-      post: async (response) => response,
-    };
-    this.core = new CoreV1Api(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: access.config }, promiseMiddleware: [timeout] }));
-  }
-
-  get where(): ApiWhere {
-    return { context: this.access.context, server: this.access.server };
+  constructor(cluster: KubeCluster) {
+    this.core = new CoreV1Api(cluster.configuration);
+    this.where = cluster.where;
   }
 
   /**

@@ -92,7 +92,7 @@ export class ReleaseFollower {
     const cluster = this.clusters.get(target);
     let records = this.records.get(cluster);
     if (!records) {
-      records = new HelmRecords(cluster.access);
+      records = new HelmRecords(cluster);
       this.records.set(cluster, records);
     }
     this.followed.set(record.id, {

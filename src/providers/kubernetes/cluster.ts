@@ -5,6 +5,7 @@ import {
   ServerConfiguration,
   setHeaderOptions,
   Watch,
+  type Configuration,
   type Middleware,
   type V1DaemonSet,
   type V1Deployment,
@@ -31,10 +32,12 @@ export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
  * that does not exist is one as well.
  */
 export class KubeCluster {
+  /** What every API client of this context is made from: its server, its credentials, the request timeout. */
+  readonly configuration: Configuration;
   private readonly apps: AppsV1Api;
   private readonly watcher: Watch;
 
-  constructor(readonly access: KubeAccess) {
+  constructor(private readonly access: KubeAccess) {
     const cluster = access.config.getCurrentCluster()!;
     const timeout: Middleware = {
       pre: async (request) => {
@@ -43,9 +46,8 @@ export class KubeCluster {
       },
       post: async (response) => response,
     };
-    this.apps = new AppsV1Api(
-      createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: access.config }, promiseMiddleware: [timeout] }),
-    );
+    this.configuration = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: access.config }, promiseMiddleware: [timeout] });
+    this.apps = new AppsV1Api(this.configuration);
     this.watcher = new Watch(access.config);
   }
 
