@@ -14,12 +14,14 @@ import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
 import { NcpSourceDeployFake } from '../fixtures/ncp-sourcedeploy-fake.js';
 import { cliEnv } from '../test/support/cli.js';
 import { run } from './support/cli-runs.js';
+import { sized } from './support/smoke.js';
 
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
-const deployments = 500;
+const deployments = sized(500, 3);
 const concurrency = 8;
-const steps: Step[] = [{ status: 'inprogress', times: 4 }, { status: 'success' }];
-const fewestRequests = 5;
+const inProgressAnswers = sized(4, 1);
+const steps: Step[] = [{ status: 'inprogress', times: inProgressAnswers }, { status: 'success' }];
+const fewestRequests = inProgressAnswers + 1;
 /** A real network answers in milliseconds, not microseconds; this keeps requests overlapping as they would. */
 const latencyMs = 5;
 

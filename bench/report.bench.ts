@@ -8,13 +8,14 @@ import { fileURLToPath } from 'node:url';
 import type { BenchStore } from './support/bench-store.js';
 import { timedRun, type RunCost } from './support/cli-runs.js';
 import { createPostgresBenchStore } from './support/postgres-store.js';
+import { sized } from './support/smoke.js';
 import { createSqliteBenchStore } from './support/sqlite-store.js';
 import { syntheticHistory } from './support/synthetic-history.js';
 import { median } from './support/timing.js';
 
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
-const shape = { apps: 50, envs: ['dev', 'staging', 'qa', 'canary', 'prod'], deployments: 100_000, spanDays: 365 } as const;
-const runs = 5;
+const shape = { apps: 50, envs: ['dev', 'staging', 'qa', 'canary', 'prod'], deployments: sized(100_000, 500), spanDays: 365 } as const;
+const runs = sized(5, 1);
 
 async function main(): Promise<void> {
   const history = syntheticHistory(shape);

@@ -9,18 +9,21 @@ import { run, timedRun, type NodeArgs, type RunCost } from './support/cli-runs.j
 import { runDeployFinishCycles, type CycleResult } from './support/deploy-cycles.js';
 import { createPostgresBenchStore } from './support/postgres-store.js';
 import { createSqliteBenchStore } from './support/sqlite-store.js';
+import { sized, smoke } from './support/smoke.js';
 import { syntheticHistory, type SyntheticHistory } from './support/synthetic-history.js';
 import { median, medianInterval, pairedRatios, percentile, timePaired, type SampleCounts } from './support/timing.js';
 
 // bench/ and the bundle's .bench/ both sit one level below the repository, so this holds in either.
 const cliPath = fileURLToPath(new URL('../bin/shiplog.js', import.meta.url));
 
-const shape = { apps: 50, envs: ['dev', 'staging', 'qa', 'canary', 'prod'], deployments: 100_000, spanDays: 365 } as const;
+const envs = ['dev', 'staging', 'qa', 'canary', 'prod'];
+/** In smoke mode, enough records that every app and environment still has the 20 the history queries check for. */
+const shape = sized({ apps: 50, envs, deployments: 100_000, spanDays: 365 }, { apps: 10, envs, deployments: 2_000, spanDays: 365 });
 /**
  * 41 pairs: a shared machine's bursts move single runs by a third; with 21 pairs a figure 0.1 under its goal still
  * had a 95% range that crossed it; 41 narrow that range by about a quarter (√(21/41)), for some 40 s more.
  */
-const counts: SampleCounts = { warmups: 2, runs: 41 };
+const counts: SampleCounts = sized({ warmups: 2, runs: 41 }, { warmups: 0, runs: 1 });
 const baseline: NodeArgs = ['-e', '0'];
 /** Issue 12's goals, as multiples of a bare `node -e 0`. */
 const versionGoal = 1.15;
@@ -28,10 +31,10 @@ const queryGoals: Record<BenchStore['kind'], number> = { sqlite: 1.5, postgres: 
 /** The Python tool shiplog replaces, for its history at 100k records (from issue 2). */
 const pythonHistoryMs = 1_360;
 /** Concurrent deploy→finish processes (the issues' 8 and 16) and the cycles each runs, few enough to keep the bench under five minutes. */
-const cycleRuns: Record<BenchStore['kind'], { workers: number; cyclesPerWorker: number }> = {
-  sqlite: { workers: 8, cyclesPerWorker: 4 },
-  postgres: { workers: 16, cyclesPerWorker: 3 },
-};
+const cycleRuns: Record<BenchStore['kind'], { workers: number; cyclesPerWorker: number }> = sized(
+  { sqlite: { workers: 8, cyclesPerWorker: 4 }, postgres: { workers: 16, cyclesPerWorker: 3 } },
+  { sqlite: { workers: 2, cyclesPerWorker: 1 }, postgres: { workers: 2, cyclesPerWorker: 1 } },
+);
 const cycleEnv = 'bench';
 
 interface Figure {
@@ -53,6 +56,7 @@ interface QueryCase {
 async function main(): Promise<number> {
   const benchStarted = performance.now();
   console.log(`node ${process.version}, ${availableParallelism()} cores, ${describeLoad()}`);
+  if (smoke) console.log('smoke run: a tiny history and one run a figure; the figures mean nothing and no goal is checked');
   const history = syntheticHistory(shape);
   console.log(`history: ${count(history.deployments.length)} deployments (${shape.apps} apps × ${shape.envs.length} environments over ${shape.spanDays} days), ${count(history.events.length)} events, ${history.deployments.filter((d) => d.is_rollback === 1).length} rollbacks`);
 
@@ -178,7 +182,7 @@ function printFigures(figures: Figure[]): void {
       `${ratio.toFixed(2)}×`,
       `${range.low.toFixed(2)}–${range.high.toFixed(2)}`,
       `≤ ${figure.goal}×`,
-      `${ratio <= figure.goal ? 'ok' : 'OVER'}${settled ? '' : '?'}`,
+      smoke ? '' : `${ratio <= figure.goal ? 'ok' : 'OVER'}${settled ? '' : '?'}`,
       cpu === undefined ? '-' : cpu.toFixed(0),
       cpu === undefined || bareCpu === undefined ? '-' : `${(cpu / bareCpu).toFixed(2)}×`,
       rss === undefined ? '-' : rss.toFixed(0),
@@ -187,9 +191,10 @@ function printFigures(figures: Figure[]): void {
   printTable(header, lines, new Set([2, 3, 4, 5, 9, 10, 11]));
   console.log('ratio: the median of each run over the node -e 0 run paired with it; 95% range: where that median lies with 95% confidence (order statistics)');
   console.log(`${availableParallelism()} cores, ${describeLoad()}`);
-  if (loadavg()[0]! > availableParallelism()) {
+  // The figures of a smoke run are no verdict either way; main() said so at the start.
+  if (!smoke && loadavg()[0]! > availableParallelism()) {
     console.log('TOO BUSY for these figures to hold: the load average is above the core count. Run again on a quiet machine.');
-  } else if (unsettled > 0) {
+  } else if (!smoke && unsettled > 0) {
     console.log(
       `${unsettled} of ${figures.length} figures (marked ?) are within the machine's noise of their goal: their 95% range crosses it, so another run may land on the other side. Run again on a quieter machine for a verdict.`,
     );
@@ -200,7 +205,7 @@ function printFigures(figures: Figure[]): void {
   const histories = figures.filter((f) => f.command === 'shiplog history --limit 20');
   const described = histories.map((f) => `${f.store} ${median(f.subject.map((cost) => cost.wallMs)).toFixed(0)} ms`);
   // The Python figure comes from an idle machine; on a busy one every figure here is stretched, the ratios less so.
-  console.log(`history at 100k: ${described.join(', ')}; the Python tool it replaces: ~${pythonHistoryMs} ms on an idle machine (${describeLoad()})`);
+  console.log(`history at ${count(shape.deployments)}: ${described.join(', ')}; the Python tool it replaces: ~${pythonHistoryMs} ms on an idle machine (${describeLoad()})`);
 }
 
 function optionalMedian(values: (number | undefined)[]): number | undefined {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binPath, cliEnv, runCli } from './support/cli.js';
 import { insertHistory } from './support/history-rows.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+import { hasTool } from './support/tools.js';
 
 // `shiplog` on PATH, as the completion script calls it: a wrapper around the built CLI.
 const binDir = mkdtempSync(join(tmpdir(), 'shiplog-completion-'));
@@ -23,10 +24,6 @@ function complete(...words: string[]): string[] {
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toBe('');
   return run.stdout.split('\n').filter((line) => line !== '');
-}
-
-function shellExists(shell: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
 }
 
 afterAll(() => rmSync(binDir, { recursive: true, force: true }));
@@ -91,7 +88,7 @@ describeEachStore('bash completion of names from the store on %s', (kind) => {
     expect(complete('--db', store.spec, 'rollback', '--to', '')).toEqual(keys);
   });
 
-  it.skipIf(!shellExists('fish'))('fish offers the same names, asked with complete -C', async () => {
+  it.skipIf(!hasTool('fish'))('fish offers the same names, asked with complete -C', async () => {
     const file = join(store.dir, 'shiplog.fish');
     writeFileSync(file, (await runCli(['completion', 'fish'], { env })).stdout);
     const run = spawnSync('fish', ['-c', `source ${file}; complete -C 'shiplog --db ${store.spec} status --app '`], { env, encoding: 'utf8' });
@@ -131,7 +128,7 @@ describe('shiplog __complete, which the scripts call', () => {
 });
 
 describe('zsh and fish completion scripts', () => {
-  it.skipIf(!shellExists('zsh'))('the zsh script passes zsh -n and registers _shiplog', async () => {
+  it.skipIf(!hasTool('zsh'))('the zsh script passes zsh -n and registers _shiplog', async () => {
     const script = (await runCli(['completion', 'zsh'], { env })).stdout;
     const check = spawnSync('zsh', ['-n'], { input: script, encoding: 'utf8' });
 
@@ -140,7 +137,7 @@ describe('zsh and fish completion scripts', () => {
     expect(script).toContain("'--status[only this status]:status:(pending running success failed cancelled timeout stale)'");
   });
 
-  it.skipIf(!shellExists('fish'))('the fish script passes fish --no-execute and completes --from', async () => {
+  it.skipIf(!hasTool('fish'))('the fish script passes fish --no-execute and completes --from', async () => {
     const script = (await runCli(['completion', 'fish'], { env })).stdout;
     const file = join(binDir, 'shiplog.fish');
     writeFileSync(file, script);

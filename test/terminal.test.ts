@@ -8,6 +8,7 @@ import { HttpStatusFake } from '../fixtures/http-status-server.js';
 import { displayWidth } from '../src/terminal/width.js';
 import { runCli, runCliJson } from './support/cli.js';
 import { TmuxTerminal } from './support/tmux.js';
+import { hasTool } from './support/tools.js';
 
 /** What a CI job from another team could leave in a shared store: a colour, a window title, a clear screen. */
 const hostile = 'deploy \x1b[31mRED\x1b[0m \x1b]0;pwned\x07 done\x1b[2J';
@@ -24,7 +25,7 @@ function columnOf(line: string, word: string): number {
   return displayWidth(line.slice(0, at));
 }
 
-describe.each([60, 120])('shiplog in a %i-column terminal (tmux)', (columns) => {
+describe.skipIf(!hasTool('tmux')).each([60, 120])('shiplog in a %i-column terminal (tmux)', (columns) => {
   const fake = new HttpStatusFake();
   let dir: string;
   let db: string;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { maskUrl } from '../../src/secrets/masked-url.js';
 import { deploymentColumns, eventColumns, rollbackMarks, type BenchStore, type EnvironmentCounts } from './bench-store.js';
+import { smoke } from './smoke.js';
 import type { SyntheticHistory } from './synthetic-history.js';
 
 /** The server this machine and CI machines run (trust auth). */
@@ -15,11 +16,13 @@ export type PostgresBenchStore = BenchStore | { skipped: string };
 
 /**
  * A throwaway database (`shiplog_bench_<pid>`) on the first server that answers: `SHIPLOG_BENCH_PG_URL` when set
- * (whoever sets it means that server), else the local one. `dispose` drops it. Without a server the PostgreSQL
- * half of the bench is skipped, and says why.
+ * (whoever sets it means that server), else the local one. In smoke mode only `SHIPLOG_BENCH_PG_URL`: the test
+ * run sets it to its own server, and a run without one skips PostgreSQL as its tests do. `dispose` drops it.
+ * Without a server the PostgreSQL half of the bench is skipped, and says why.
  */
 export async function createPostgresBenchStore(): Promise<PostgresBenchStore> {
-  const candidates = [process.env.SHIPLOG_BENCH_PG_URL, localServerUrl].filter((url): url is string => url !== undefined && url.length > 0);
+  const candidates = [process.env.SHIPLOG_BENCH_PG_URL, smoke ? undefined : localServerUrl].filter((url): url is string => url !== undefined && url.length > 0);
+  if (candidates.length === 0) return { skipped: 'a smoke run uses only SHIPLOG_BENCH_PG_URL, which is not set' };
   const failures: string[] = [];
   const name = `shiplog_bench_${process.pid}`;
   for (const adminUrl of candidates) {

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { missingTools, missingToolsNotice } from './tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,11 +12,13 @@ declare module 'vitest' {
 let cluster: PostgresCluster | undefined;
 
 /**
- * Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL when set, else a
- * throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in CI, where
- * a missing server fails the run.
+ * The tools some tests drive are checked first: a missing one is said loudly, or fails the run in CI
+ * (test/support/tools.ts). Every store test runs on SQLite and on PostgreSQL. The server is SHIPLOG_TEST_PG_URL
+ * when set, else a throwaway cluster started here. Without one, PostgreSQL tests are skipped loudly, except in
+ * CI, where a missing server fails the run.
  */
 export async function setup(project: TestProject): Promise<void> {
+  process.stderr.write(missingToolsNotice(missingTools(), Boolean(process.env.CI)));
   let url = process.env.SHIPLOG_TEST_PG_URL ?? '';
   if (!url) {
     try {

@@ -25,12 +25,12 @@ print(json.dumps(families))
 `;
 
 /** The system Python, where Debian installs the parser (a pyenv shim on PATH would not have it). */
-const python = '/usr/bin/python3';
+export const systemPython = '/usr/bin/python3';
 
 /** Parses OpenMetrics text, throwing the parser's complaint when it is not valid. */
 export function parseOpenMetrics(text: string): ParsedFamily[] {
-  const run = spawnSync(python, ['-c', parser], { input: text, encoding: 'utf8' });
-  if (run.error) throw new Error(`${python} could not run the OpenMetrics parser (${run.error.message}); install python3-prometheus-client`);
+  const run = spawnSync(systemPython, ['-c', parser], { input: text, encoding: 'utf8' });
+  if (run.error) throw new Error(`${systemPython} could not run the OpenMetrics parser (${run.error.message}); install python3-prometheus-client`);
   if (run.status !== 0) throw new Error(`not valid OpenMetrics: ${run.stderr.trim().split('\n').pop()}`);
   return JSON.parse(run.stdout) as ParsedFamily[];
 }
