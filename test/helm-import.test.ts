@@ -70,6 +70,14 @@ describeEachStore('import --from helm on %s', (kind) => {
     expect((await history()).filter((d) => d.status === 'stale')).toEqual([]);
   });
 
+  it('a history longer than one page of the API (100 objects) is read whole', async () => {
+    for (let revision = 1; revision <= 130; revision += 1) t.cluster.api.core.putRelease(shopRevision(revision, revision === 130 ? 'deployed' : 'superseded', { lastDeployed: day(1) }));
+    const { result, json } = await importHelm('prod/shop');
+    expect(result.code, result.stderr).toBe(0);
+    expect(json).toMatchObject({ read: 130, imported: 130 });
+    expect(t.cluster.api.requests.filter((r) => r.path === '/api/v1/namespaces/prod/secrets').map((r) => r.query.continue ?? '')).toEqual(['', '100']);
+  });
+
   it('NAMESPACE/RELEASE imports that release only, under --app and --env when given', async () => {
     prodHistory();
     const { result, json } = await importHelm('prod/shop', '--app', 'webshop', '--env', 'production');
