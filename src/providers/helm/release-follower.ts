@@ -1,8 +1,8 @@
 import type { Status } from '../../deployment/lifecycle.js';
 import type { ShiplogError } from '../../errors.js';
 import type { ProgressDisplay } from '../../terminal/progress.js';
-import { formatDuration } from '../../timing/duration.js';
 import type { Tracker } from '../../tracking/tracker.js';
+import { Settlements } from '../settlements.js';
 import { isCredentialFailure, isTransientFailure } from '../kubernetes/api-failure.js';
 import type { ClusterPool } from '../kubernetes/cluster-pool.js';
 import type { KubeCluster } from '../kubernetes/cluster.js';
@@ -42,15 +42,9 @@ interface ReleaseOutcome {
  * a watch per namespace would keep open. Used by `track` and by `deploy --helm --wait` alike.
  */
 export class ReleaseFollower {
-  readonly outcomes = new Map<number, Status>();
-  /** Rejects with the first failure retrying cannot mend (401/403, an unreadable record, a store that fails); never resolves. */
-  readonly failed: Promise<never>;
+  private readonly settlements: Settlements;
   private readonly followed = new Map<number, FollowedRelease>();
-  private readonly settling = new Set<Promise<void>>();
   private readonly records = new WeakMap<KubeCluster, HelmRecords>();
-  private idleWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private fatal: unknown;
-  private fail: (error: unknown) => void = () => undefined;
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
   private stopped = false;
@@ -62,18 +56,21 @@ export class ReleaseFollower {
     private readonly pollMs: number,
     private readonly log: (line: string) => void,
   ) {
-    this.failed = new Promise<never>((_resolve, reject) => {
-      this.fail = (error) => {
-        this.fatal ??= error;
-        reject(error);
-        this.wakeIdle();
-      };
-    });
-    this.failed.catch(() => undefined);
+    this.settlements = new Settlements(tracker, board, log, () => this.followed.size);
+  }
+
+  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
+  get outcomes(): ReadonlyMap<number, Status> {
+    return this.settlements.outcomes;
+  }
+
+  /** Rejects with the first failure retrying cannot mend (401/403, an unreadable record, a store that fails); never resolves. */
+  get failed(): Promise<never> {
+    return this.settlements.failed;
   }
 
   get busy(): boolean {
-    return this.followed.size > 0 || this.settling.size > 0;
+    return this.settlements.busy;
   }
 
   has(id: number): boolean {
@@ -111,9 +108,7 @@ export class ReleaseFollower {
 
   /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
   idle(): Promise<void> {
-    if (this.fatal !== undefined) return Promise.reject(this.fatal);
-    if (!this.busy) return Promise.resolve();
-    return new Promise((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
+    return this.settlements.idle();
   }
 
   /** The time limit has passed: each followed deployment still `running` becomes `timeout`, naming Helm's lock if it holds one. */
@@ -122,11 +117,11 @@ export class ReleaseFollower {
       if (this.tracker.get(followed.id)?.status === 'running') {
         const lock = followed.pendingStatus === undefined ? '' : `; ${await lockAdvice(followed.records, followed.target, followed.pendingStatus)}`;
         const explanation = `no outcome within ${limit}; last seen: ${followed.message}${lock}`;
-        this.settleInBackground(followed, { to: 'timeout', detail: explanation, error: explanation });
+        this.settlements.settle(followed, { to: 'timeout', detail: explanation, error: explanation });
       }
       this.followed.delete(followed.id);
     }
-    await Promise.all(this.settling);
+    await this.settlements.drain();
   }
 
   /** Stops following the deployments whose lease this process has lost to another follower. */
@@ -136,14 +131,14 @@ export class ReleaseFollower {
       this.followed.delete(followed.id);
       this.log(`${followed.label} is now followed by another process`);
     }
-    this.wakeIdle();
+    this.settlements.wake();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.clusters.close();
-    await Promise.all(this.settling);
+    await this.settlements.drain();
   }
 
   private schedule(ms: number): void {
@@ -157,7 +152,7 @@ export class ReleaseFollower {
     this.reading = true;
     try {
       for (const followed of [...this.followed.values()]) {
-        if (this.stopped || this.fatal !== undefined) return;
+        if (this.stopped) return;
         if (this.followed.has(followed.id)) await this.readOne(followed);
       }
     } finally {
@@ -179,7 +174,7 @@ export class ReleaseFollower {
         this.board.aside(followed.id, `${(error as Error).message}; reading again in ${this.pollMs}ms`);
         return;
       }
-      this.fail(error as ShiplogError);
+      this.settlements.fail(error as ShiplogError);
     }
   }
 
@@ -189,38 +184,8 @@ export class ReleaseFollower {
   }
 
   private finish(followed: FollowedRelease, outcome: ReleaseOutcome): void {
-    this.settleInBackground(followed, outcome);
+    this.settlements.settle(followed, outcome);
     this.followed.delete(followed.id);
-    this.wakeIdle();
-  }
-
-  private settleInBackground(followed: FollowedRelease, outcome: ReleaseOutcome): void {
-    const settled = this.settle(followed, outcome).catch((error: unknown) => this.fail(error));
-    this.settling.add(settled);
-    void settled.finally(() => {
-      this.settling.delete(settled);
-      this.wakeIdle();
-    });
-  }
-
-  private async settle(followed: FollowedRelease, outcome: ReleaseOutcome): Promise<void> {
-    if (!this.tracker.get(followed.id)) {
-      this.log(`${followed.label} is now followed by another process; its outcome is left to it`);
-      return;
-    }
-    const status = await this.tracker.settle(followed.id, outcome);
-    this.outcomes.set(followed.id, status);
-    const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
-    this.board.finish(followed.id, followed.label, `${status}: ${words} (${formatDuration(Date.now() - followed.since)})`);
-  }
-
-  private wakeIdle(): void {
-    if (this.fatal === undefined && this.busy) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const waiter of waiters) {
-      if (this.fatal === undefined) waiter.resolve();
-      else waiter.reject(this.fatal);
-    }
+    this.settlements.wake();
   }
 }
