@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { shopRevision, helmSuite } from '../fixtures/helm-suite.js';
 import { imageWrite, revisionWrite } from '../fixtures/helm-stand-in.js';
@@ -89,6 +91,21 @@ describeEachStore('deploy --helm on %s', (kind) => {
     const result = await track.result;
     expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as DeploymentJson[])[0]).toMatchObject({ key, status: 'success', target: { helmStatus: 'deployed' } });
+  });
+
+  it(".shiplog.json may name the release, and --helm on the command line replaces a file's --k8s instead of clashing with it", async () => {
+    t.cluster.api.core.putRelease(shopRevision(1, 'deployed'));
+    const repo = join(t.store.dir, 'repo');
+    mkdirSync(repo);
+    writeFileSync(join(repo, '.shiplog.json'), JSON.stringify({ helm: 'prod/shop' }));
+    const fromFile = await runCliJson<DeploymentJson>(deployArgs(), { env: t.env, cwd: repo });
+    expect(fromFile.result.code, fromFile.result.stderr).toBe(0);
+    expect(fromFile.json).toMatchObject({ provider: 'helm', target: { release: 'shop', revision: 1 } });
+
+    writeFileSync(join(repo, '.shiplog.json'), JSON.stringify({ k8s: 'prod/shop-web' }));
+    const overridden = await runCliJson<DeploymentJson>(deployArgs('--helm', 'prod/shop', '--supersede'), { env: t.env, cwd: repo });
+    expect(overridden.result.code, overridden.result.stderr).toBe(0);
+    expect(overridden.json).toMatchObject({ provider: 'helm', target: { release: 'shop' } });
   });
 
   it.each([
