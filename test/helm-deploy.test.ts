@@ -93,6 +93,25 @@ describeEachStore('deploy --helm on %s', (kind) => {
     expect((JSON.parse(result.stdout) as DeploymentJson[])[0]).toMatchObject({ key, status: 'success', target: { helmStatus: 'deployed' } });
   });
 
+  it('track --all --provider helm follows the running Helm records, and credentials refused is exit 5 with the record left running', async () => {
+    t.cluster.api.core.putRelease(shopRevision(1, 'deployed'));
+    t.cluster.api.core.putRelease(shopRevision(2, 'pending-upgrade'));
+    const key = (await runCli(deployArgs('--helm', 'prod/shop'), { env: t.env })).stdout.trim();
+
+    t.cluster.api.refuse(true);
+    const refused = await runCli(['--db', t.store.spec, 'track', key], { env: t.env });
+    expect(refused.code).toBe(5);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain("does not allow reading Helm's record prod/sh.helm.release.v1.shop.v2 (403 Forbidden)");
+    expect((await show(key)).status).toBe('running');
+
+    t.cluster.api.refuse(false);
+    t.cluster.api.core.putRelease(shopRevision(2, 'failed', { description: 'Upgrade "shop" failed: hook failed' }));
+    const tracked = await runCliJson<DeploymentJson[]>(['--db', t.store.spec, 'track', '--all', '--provider', 'helm'], { env: t.env });
+    expect(tracked.result.code, tracked.result.stderr).toBe(1);
+    expect(tracked.json.map((d) => [d.key, d.status, d.error])).toEqual([[key, 'failed', 'Upgrade "shop" failed: hook failed']]);
+  });
+
   it(".shiplog.json may name the release, and --helm on the command line replaces a file's --k8s instead of clashing with it", async () => {
     t.cluster.api.core.putRelease(shopRevision(1, 'deployed'));
     const repo = join(t.store.dir, 'repo');
