@@ -239,9 +239,9 @@ describeEachStore('CI outputs of track on %s', (kind) => {
     });
     expect(result.code, result.stderr).toBe(1);
     const error = (await runCliJson(['--db', t.store.spec, 'show', key])).json.error!;
-    expect(error).toMatch(/^exceeded its progress deadline/);
+    expect(error).toMatch(/^deployment "web" exceeded its progress deadline/);
     expect(readFileSync(output, 'utf8')).toBe(`key=${key}\nid=${id}\nstatus=failed\napp=web\nenv=prod\nerror=${error}\n`);
     expect(readFileSync(dotenv, 'utf8')).toBe(`SHIPLOG_KEY=${key}\nSHIPLOG_ID=${id}\nSHIPLOG_STATUS=failed\nSHIPLOG_APP=web\nSHIPLOG_ENV=prod\nSHIPLOG_ERROR=${error}\n`);
-    expect(result.stderr).toMatch(new RegExp(`^::error title=shiplog%3A web -> prod failed::${key} web -> prod: failed after \\S+%0Aexceeded its progress deadline`, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`^::error title=shiplog%3A web -> prod failed::${key} web -> prod: failed after \\S+%0Adeployment "web" exceeded its progress deadline`, 'm'));
   });
 });

@@ -82,9 +82,22 @@ describe('doctor of the Kubernetes set-up', () => {
     expect(kubeLines(json)).toEqual([
       { check: 'kubernetes context', status: 'ok', message: `'fake' at ${cluster.api.url}` },
       { check: 'kubernetes api', status: 'ok', message: expect.stringContaining('reachable') },
+      { check: 'kubernetes workloads', status: 'ok', message: 'Deployments, StatefulSets and DaemonSets can be listed in namespace default, as track needs' },
     ]);
     expect(cluster.api.requests.map((request) => request.path)).toContain('/version');
     expect(result.stdout).not.toContain(cluster.api.token);
+  });
+
+  it('warns, exit 0, when one kind of workload cannot be listed: track could not follow those', async () => {
+    cluster.api.refuse(true, 'statefulsets');
+    const { result, json } = await doctor([], { KUBECONFIG: cluster.kubeconfig });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(kubeLines(json).at(-1)).toEqual({
+      check: 'kubernetes workloads',
+      status: 'warn',
+      message: 'cannot list StatefulSets (HTTP 403) in namespace default: track cannot follow those there; ask for get, list and watch on them (kubectl auth can-i list statefulsets -n default)',
+    });
   });
 
   it('fails with exit 5 on refused credentials, an unknown context, or a server that does not answer', async () => {

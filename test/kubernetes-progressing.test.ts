@@ -32,6 +32,6 @@ describeEachStore('a rollout reporting Progressing=False on %s', (kind) => {
 
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout) as DeploymentJson).toMatchObject({ status: 'success', error: null });
-    expect(result.stderr).toContain('0 out of 2 new replicas have been updated; not progressing (ReplicaSetCreateError): pods "web-2-x" is forbidden: exceeded quota');
+    expect(result.stderr).toContain('Waiting for deployment "web" rollout to finish: 0 out of 2 new replicas have been updated... (not progressing: ReplicaSetCreateError: pods "web-2-x" is forbidden: exceeded quota)');
   });
 });

@@ -27,7 +27,7 @@ describeEachStore('track on %s', (kind) => {
     expect(stderr).toContain('1 of 2 updated replicas are available');
     const record = await show(deployed.json.key);
     expect(record.status).toBe('success');
-    expect(record.events!.at(-1)).toMatchObject({ from: 'running', to: 'success', source: 'watch', detail: 'successfully rolled out' });
+    expect(record.events!.at(-1)).toMatchObject({ from: 'running', to: 'success', source: 'watch', detail: 'deployment "web" successfully rolled out' });
   });
 
   it('a rollout that exceeds its progress deadline ends failed, exit 1, and tracking it again says so at once', async () => {
@@ -37,7 +37,7 @@ describeEachStore('track on %s', (kind) => {
     expect(first.code, first.stderr).toBe(1);
     const record = await show(key);
     expect(record.status).toBe('failed');
-    expect(record.error).toMatch(/^exceeded its progress deadline/);
+    expect(record.error).toMatch(/^deployment "web" exceeded its progress deadline/);
     const again = await runCliJson<DeploymentJson[]>(['--db', t.store.spec, 'track', key], { env: t.cluster.env });
     expect(again.result.code).toBe(1);
     expect(again.json.map((d) => d.status)).toEqual(['failed']);
@@ -139,7 +139,7 @@ describeEachStore('track on %s', (kind) => {
     await waitUntil('the watcher has read what was recorded before it', () => stderr().includes('watching the store for newly recorded Kubernetes deployments'), stderr);
     t.cluster.api.failNextLists(1);
     const [[, key]] = (await recordRollouts(t.store.spec, t.cluster, [{ app: 'web', env: 'staging', namespace: 'staging', name: 'web', image: 'web:2' }])) as [[number, string]];
-    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: successfully rolled out'), stderr);
+    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: deployment "web" successfully rolled out'), stderr);
     expect(stderr()).toContain('answered HTTP 500 while listing Deployments in namespace staging; listing again in');
     watcher.kill('SIGTERM');
     const { code } = await watcher.result;
@@ -169,7 +169,7 @@ describeEachStore('track on %s', (kind) => {
     expect(code, stderr).toBe(3);
     const record = await show(key);
     expect(record.status).toBe('timeout');
-    expect(record.error).toMatch(/^no outcome within --timeout 1s; last seen: \d out of 2 new replicas have been updated/);
+    expect(record.error).toMatch(/^no outcome within --timeout 1s; last seen: Waiting for deployment "web" rollout to finish: \d out of 2 new replicas have been updated/);
   });
 
   it('SIGINT stops following, leaves the deployment running for a later track, and exits 3', async () => {
@@ -231,7 +231,7 @@ describeEachStore('track on %s', (kind) => {
     const stderr = stderrSoFar(watcher);
     await waitUntil('the watcher has read what was recorded before it', () => stderr().includes('watching the store for newly recorded Kubernetes deployments'), stderr);
     const [, key] = await webRollout();
-    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: successfully rolled out'), stderr);
+    await waitUntil('the watcher has settled the new deployment', () => stderr().includes('success: deployment "web" successfully rolled out'), stderr);
     watcher.kill('SIGTERM');
     const { code, stdout } = await watcher.result;
     expect(code).toBe(0);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseWorkloadRef, unfollowableReason, workloadVerdict, type WorkloadSnapshot } from '../src/providers/kubernetes/workload.js';
-import { daemonSetCases, statefulSetCases } from './support/workload-cases.js';
+import { daemonSetCases, deploymentCases, shiplogVerdict, statefulSetCases } from './support/workload-cases.js';
 
 describe('a StatefulSet rollout is judged by kubectl rollout status, rule for rule and word for word', () => {
   it.each(statefulSetCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    expect(workloadVerdict('statefulset', c.object as WorkloadSnapshot)).toEqual({ state: c.state, message: c.message });
+    expect(workloadVerdict('statefulset', c.object as WorkloadSnapshot)).toEqual(shiplogVerdict(c));
   });
 
   it('a state older than the generation shiplog produced is not the rollout yet', () => {
@@ -19,7 +19,7 @@ describe('a StatefulSet rollout is judged by kubectl rollout status, rule for ru
 
 describe('a DaemonSet rollout is judged by kubectl rollout status, rule for rule and word for word', () => {
   it.each(daemonSetCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    expect(workloadVerdict('daemonset', c.object as WorkloadSnapshot)).toEqual({ state: c.state, message: c.message });
+    expect(workloadVerdict('daemonset', c.object as WorkloadSnapshot)).toEqual(shiplogVerdict(c));
   });
 
   it('a state older than the generation shiplog produced is not the rollout yet', () => {
@@ -32,10 +32,9 @@ describe('a DaemonSet rollout is judged by kubectl rollout status, rule for rule
   });
 });
 
-describe('a Deployment goes through the rules it always had', () => {
-  it('the kind deployment is rolloutVerdict', () => {
-    const observed: WorkloadSnapshot = { metadata: { name: 'web', generation: 2 }, spec: { replicas: 3 }, status: { observedGeneration: 2, replicas: 3, updatedReplicas: 1, availableReplicas: 3 } };
-    expect(workloadVerdict('deployment', observed)).toEqual({ state: 'waiting', message: '1 out of 3 new replicas have been updated' });
+describe('a Deployment rollout is judged by kubectl rollout status, in its words', () => {
+  it.each(deploymentCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(workloadVerdict('deployment', c.object as WorkloadSnapshot)).toEqual(shiplogVerdict(c));
   });
 });
 

@@ -125,7 +125,7 @@ describe('a PostgreSQL restart under a long-running follower', () => {
       await waitFor('the watcher has reconnected', watcher, () => stderr().includes('reconnected to the store'), stderr);
 
       const [, key] = (await recordRollouts(db, cluster, [{ app: 'web', env: 'prod', namespace: 'prod', name: 'web', image: 'registry.example/web:2.0.0' }]))[0]!;
-      await waitFor('the watcher has settled the new deployment', watcher, () => stderr().includes('success: successfully rolled out'), stderr);
+      await waitFor('the watcher has settled the new deployment', watcher, () => stderr().includes('success: deployment "web" successfully rolled out'), stderr);
       watcher.kill('SIGTERM');
       const { code, stdout } = await watcher.result;
       expect(code, stderr()).toBe(0);

@@ -29,7 +29,7 @@ export async function run(ctx: CommandContext, options: DoctorOptions): Promise<
     const cluster = await kubernetes.checkKubernetes(process.env, options);
     checks.push(...cluster);
     // Helm's releases are read only through an API server that answered.
-    if (cluster.every((check) => check.status === 'ok')) checks.push(...(await (await import('../doctor/helm-check.js')).checkHelmReleases(process.env, options)));
+    if (cluster.some((check) => check.check === 'kubernetes api' && check.status === 'ok')) checks.push(...(await (await import('../doctor/helm-check.js')).checkHelmReleases(process.env, options)));
   }
   const ncp = await import('../doctor/ncp-check.js');
   if (ncp.ncpConfigured(process.env, options.ncpEndpoint)) checks.push(...(await ncp.checkNcp(process.env, options.ncpEndpoint)));

@@ -1,5 +1,6 @@
 import { EnvironmentError } from '../errors.js';
 import { fail, ok, type Check } from './check.js';
+import { checkWorkloadAccess } from './kubernetes-workloads-check.js';
 
 /** How long the API server may take to say its version. */
 const versionTimeoutMs = 10_000;
@@ -19,7 +20,8 @@ export function kubernetesConfigured(env: NodeJS.ProcessEnv, choice: KubernetesC
 /**
  * The kubeconfig loads and names a usable context (the provider's own loader, so doctor sees what deploy and
  * track will), and the API server answers `/version` with those credentials, as `kubectl version` asks. Any
- * answer but 401 and 403 means the server is reachable and took the credentials.
+ * answer but 401 and 403 means the server is reachable and took the credentials; then whether each kind of
+ * workload can be listed.
  */
 export async function checkKubernetes(env: NodeJS.ProcessEnv, choice: KubernetesChoice): Promise<Check[]> {
   const [{ loadKubeAccess }, { describeApiFailure, httpStatusOf }, { readServerVersion }] = await Promise.all([
@@ -47,7 +49,7 @@ export async function checkKubernetes(env: NodeJS.ProcessEnv, choice: Kubernetes
       }, versionTimeoutMs);
     });
     const version = await Promise.race([answered, timedOut]);
-    return [...checks, ok('kubernetes api', `reachable, Kubernetes ${version}`)];
+    return [...checks, ok('kubernetes api', `reachable, Kubernetes ${version}`), ...(await checkWorkloadAccess(access))];
   } catch (error) {
     const status = httpStatusOf(error);
     if (status !== undefined && status !== 401 && status !== 403) return [...checks, ok('kubernetes api', `reachable (it answered HTTP ${status} for /version)`)];

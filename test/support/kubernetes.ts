@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach } from 'vitest';
-import { FakeKubeApi, type KubeApiOptions } from '../../fixtures/kube-api-server.js';
+import { FakeKubeApi, type FakeKind, type KubeApiOptions } from '../../fixtures/kube-api-server.js';
 import { writeKubeconfig } from '../../fixtures/kube-config.js';
 import type { DeploymentRef } from '../../src/db/deployments.js';
 import { openStore } from '../../src/db/open-store.js';
@@ -51,6 +51,8 @@ export function storeWithCluster(kind: StoreKind): { store: TestStore; cluster: 
 export interface RolloutSpec {
   app: string;
   env: string;
+  /** A Deployment unless given. */
+  kind?: FakeKind;
   namespace: string;
   name: string;
   image: string;
@@ -65,10 +67,11 @@ export async function recordRollouts(storeSpec: string, cluster: FakeCluster, sp
   try {
     const refs: DeploymentRef[] = [];
     for (const spec of specs) {
-      const container = cluster.api.get(spec.namespace, spec.name)!.spec.template.spec.containers[0]!;
+      const kind = spec.kind ?? 'deployment';
+      const container = cluster.api.workload(kind, spec.namespace, spec.name)!.spec.template.spec.containers[0]!;
       const previousImage = container.image;
-      const patched = cluster.api.setImage(spec.namespace, spec.name, container.name, spec.image);
-      const target = { namespace: spec.namespace, name: spec.name, container: container.name, context: 'fake', server: cluster.api.url, previousImage, generation: patched.metadata.generation };
+      const patched = cluster.api.setImage(spec.namespace, spec.name, container.name, spec.image, kind);
+      const target = { kind, namespace: spec.namespace, name: spec.name, container: container.name, context: 'fake', server: cluster.api.url, previousImage, generation: patched.metadata.generation };
       const recorded = await recordDeployment(store, { app: spec.app, env: spec.env, image: spec.image, provider: 'kubernetes', target, status: 'running', source: 'cli' });
       refs.push(recorded.ref);
     }

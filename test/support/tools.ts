@@ -27,6 +27,7 @@ const tools = {
     usedFor: "stats' OpenMetrics read back by the reference parser",
     present: () => spawnSync(systemPython, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0,
   },
+  kubectl: { debianPackage: 'kubernetes-client', usedFor: 'rollout verdicts compared with kubectl rollout status', present: (path) => onPath('kubectl', path) },
   tmux: { debianPackage: 'tmux', usedFor: 'output on real terminals of 60 and 120 columns', present: (path) => onPath('tmux', path) },
   zsh: { debianPackage: 'zsh', usedFor: 'the zsh completion script', present: (path) => onPath('zsh', path) },
   fish: { debianPackage: 'fish', usedFor: 'the fish completion script', present: (path) => onPath('fish', path) },

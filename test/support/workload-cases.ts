@@ -1,7 +1,7 @@
 import type { WorkloadKind } from '../../src/providers/kubernetes/workload.js';
 
 /**
- * Rollout states of StatefulSets and DaemonSets as the API server serves them (its defaults applied), each with
+ * Rollout states of Deployments, StatefulSets and DaemonSets as the API server serves them (its defaults applied), each with
  * the verdict `kubectl rollout status --watch=false` gives, in kubectl's words: read from its status viewers
  * (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go). The pure table test and the comparison with the
  * real kubectl both read these, so they cannot drift apart.
@@ -11,12 +11,20 @@ export interface WorkloadCase {
   kind: WorkloadKind;
   object: ServedWorkload;
   state: 'waiting' | 'complete' | 'failed';
+  /** kubectl's words. */
   message: string;
+  /** What shiplog says after them that kubectl does not (the Progressing condition's own message). */
+  adds?: string;
+}
+
+/** The verdict shiplog gives for a case: kubectl's, with what shiplog adds. */
+export function shiplogVerdict(c: WorkloadCase): { state: WorkloadCase['state']; message: string } {
+  return { state: c.state, message: c.message + (c.adds ?? '') };
 }
 
 export interface ServedWorkload {
   apiVersion: 'apps/v1';
-  kind: 'StatefulSet' | 'DaemonSet';
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
   metadata: { name: string; namespace: string; uid: string; generation: number; resourceVersion: string; creationTimestamp: string };
   spec: Record<string, unknown>;
   status: Record<string, unknown>;
@@ -33,6 +41,29 @@ function podTemplate(name: string): Record<string, unknown> {
 
 function metadata(name: string, generation: number): ServedWorkload['metadata'] {
   return { name, namespace: 'prod', uid: `uid-${name}`, generation, resourceVersion: '1', creationTimestamp: '2026-12-01T00:00:00Z' };
+}
+
+/** A Deployment `web`, with the conditions the deployment controller writes. */
+function deployment(parts: { generation?: number; observed?: number; wanted?: number; replicas?: number; updated?: number; available?: number; deadline?: boolean }): ServedWorkload {
+  const wanted = parts.wanted ?? 3;
+  const at = '2026-12-01T00:00:00Z';
+  const progressing = parts.deadline
+    ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-2" has timed out progressing.', lastUpdateTime: at, lastTransitionTime: at }
+    : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: 'ReplicaSet "web-2" is progressing.', lastUpdateTime: at, lastTransitionTime: at };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata('web', parts.generation ?? 2),
+    spec: { replicas: wanted, progressDeadlineSeconds: 600, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } }, ...podTemplate('web') },
+    status: {
+      observedGeneration: parts.observed ?? 2,
+      replicas: parts.replicas ?? wanted,
+      updatedReplicas: parts.updated ?? wanted,
+      readyReplicas: parts.available ?? wanted,
+      availableReplicas: parts.available ?? wanted,
+      conditions: [progressing],
+    },
+  };
 }
 
 /** A StatefulSet `db`; `strategy` as served (the API fills `rollingUpdate: {partition: 0}` when none is named). */
@@ -87,6 +118,41 @@ function daemonSet(parts: { generation?: number; observed?: number; desired?: nu
     },
   };
 }
+
+export const deploymentCases: WorkloadCase[] = [
+  { name: 'a spec change not yet observed waits', kind: 'deployment', object: deployment({ generation: 3, observed: 2 }), state: 'waiting', message: 'Waiting for deployment spec update to be observed...' },
+  {
+    name: 'a rollout past its progress deadline has failed, whatever the replica counts',
+    kind: 'deployment',
+    object: deployment({ deadline: true }),
+    state: 'failed',
+    message: 'deployment "web" exceeded its progress deadline',
+    adds: ': ReplicaSet "web-2" has timed out progressing.',
+  },
+  {
+    name: 'new replicas still being updated are waited for',
+    kind: 'deployment',
+    object: deployment({ replicas: 4, updated: 1 }),
+    state: 'waiting',
+    message: 'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have been updated...',
+  },
+  {
+    name: 'old replicas pending termination are waited for',
+    kind: 'deployment',
+    object: deployment({ replicas: 4 }),
+    state: 'waiting',
+    message: 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
+  },
+  {
+    name: 'updated replicas not yet available are waited for',
+    kind: 'deployment',
+    object: deployment({ available: 2 }),
+    state: 'waiting',
+    message: 'Waiting for deployment "web" rollout to finish: 2 of 3 updated replicas are available...',
+  },
+  { name: 'every replica updated and available is complete', kind: 'deployment', object: deployment({}), state: 'complete', message: 'deployment "web" successfully rolled out' },
+  { name: 'a Deployment scaled to zero is complete at once', kind: 'deployment', object: deployment({ wanted: 0 }), state: 'complete', message: 'deployment "web" successfully rolled out' },
+];
 
 export const statefulSetCases: WorkloadCase[] = [
   { name: 'an OnDelete StatefulSet is refused', kind: 'statefulset', object: statefulSet({ strategy: { type: 'OnDelete' } }), state: 'failed', message: onlyRollingUpdate },

@@ -23,7 +23,11 @@ export interface DeploymentCondition {
 
 export interface RolloutVerdict {
   state: 'waiting' | 'complete' | 'failed';
-  /** kubectl's words for where the rollout stands ("2 of 3 updated replicas are available"). */
+  /**
+   * kubectl's words for where the rollout stands, as `kubectl rollout status` prints them (without its newline):
+   * `Waiting for deployment "web" rollout to finish: 2 of 3 updated replicas are available...`. shiplog adds to
+   * them only what kubectl does not say (a paused Deployment, a reason it waits through, the condition's message).
+   */
   message: string;
 }
 
@@ -31,7 +35,8 @@ export interface RolloutVerdict {
 const deadlineExceeded = 'ProgressDeadlineExceeded';
 
 /**
- * Decides how a rollout stands, by the rules of `kubectl rollout status` in their order, plus one of shiplog's:
+ * Decides how a rollout stands, by the rules of `kubectl rollout status` in their order and in its words (its
+ * DeploymentStatusViewer, kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go), plus one of shiplog's:
  * a Deployment deleted while waiting has failed. As in kubectl, only `ProgressDeadlineExceeded` fails a rollout:
  * `Progressing=False` for another reason (`ReplicaSetCreateError` when a quota refuses the new pods) is waited
  * through, since the controller retries and turns it into `ProgressDeadlineExceeded` once the deadline passes;
@@ -45,23 +50,25 @@ export function rolloutVerdict(observed: DeploymentSnapshot | 'deleted', waitFor
   const generation = Math.max(observed.metadata?.generation ?? 0, waitFor ?? 0);
   const status = observed.status ?? {};
   if (generation > (status.observedGeneration ?? 0)) {
-    return { state: 'waiting', message: 'waiting for the deployment spec update to be observed' };
+    return { state: 'waiting', message: 'Waiting for deployment spec update to be observed...' };
   }
+  const name = observed.metadata?.name ?? '';
   const progressing = status.conditions?.find((condition) => condition.type === 'Progressing');
   if (progressing?.reason === deadlineExceeded) {
-    return { state: 'failed', message: withConditionMessage('exceeded its progress deadline', progressing) };
+    return { state: 'failed', message: withConditionMessage(`deployment "${name}" exceeded its progress deadline`, progressing) };
   }
   const waiting = replicasWaiting(observed);
-  if (waiting === undefined) return { state: 'complete', message: 'successfully rolled out' };
+  if (waiting === undefined) return { state: 'complete', message: `deployment "${name}" successfully rolled out` };
+  const message = `Waiting for deployment "${name}" rollout to finish: ${waiting}...`;
   // A paused Deployment never reaches its deadline: say why it does not move instead of waiting silently.
-  if (observed.spec?.paused) return { state: 'waiting', message: `paused: ${waiting}` };
+  if (observed.spec?.paused) return { state: 'waiting', message: `${message} (paused)` };
   if (progressing?.status === 'False') {
-    return { state: 'waiting', message: withConditionMessage(`${waiting}; not progressing (${progressing.reason ?? 'no reason given'})`, progressing) };
+    return { state: 'waiting', message: `${message} (${withConditionMessage(`not progressing: ${progressing.reason ?? 'no reason given'}`, progressing)})` };
   }
-  return { state: 'waiting', message: waiting };
+  return { state: 'waiting', message };
 }
 
-/** kubectl's replica checks (rules 3 to 5); undefined when every replica is updated and available. */
+/** kubectl's replica checks (rules 3 to 5), in its words; undefined when every replica is updated and available. */
 function replicasWaiting(observed: DeploymentSnapshot): string | undefined {
   const wanted = observed.spec?.replicas;
   const { replicas = 0, updatedReplicas = 0, availableReplicas = 0 } = observed.status ?? {};
