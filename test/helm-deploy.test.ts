@@ -15,12 +15,13 @@ describeEachStore('deploy --helm on %s', (kind) => {
   /** What `helm upgrade shop` writes: revision 2 pending, revision 1 superseded, revision 2 deployed, the new image applied between. */
   const upgradeWrites = (final: 'deployed' | 'failed', description?: string) => [
     revisionWrite(shopRevision(2, 'pending-upgrade', { description: 'Preparing upgrade' }), 'POST'),
+    imageWrite('prod', 'shop-db', 'registry.example/shop-db:2.0.0', 'statefulsets'),
     imageWrite('prod', 'shop-web', 'registry.example/shop-web:2.0.0'),
     ...(final === 'deployed' ? [revisionWrite(shopRevision(1, 'superseded'), 'PUT')] : []),
     revisionWrite(shopRevision(2, final, { description }), 'PUT'),
   ];
 
-  it('a helm upgrade run by deploy is recorded with the revision it produced, and followed through Helm and its workloads to success', async () => {
+  it('a helm upgrade run by deploy is recorded with the revision it produced, and followed through Helm and both workloads of its manifest (a StatefulSet, a Deployment) to success', async () => {
     t.cluster.api.core.putRelease(shopRevision(1, 'deployed'));
     t.helm.plan(upgradeWrites('deployed'));
     const { result, json } = await runCliJson<DeploymentJson>(deployArgs('--helm', 'prod/shop', '--wait', '--', 'helm', 'upgrade', 'shop', './chart', '--namespace', 'prod'), { env: t.env });
@@ -42,8 +43,9 @@ describeEachStore('deploy --helm on %s', (kind) => {
     });
     expect(t.helm.calls()).toEqual([['upgrade', 'shop', './chart', '--namespace', 'prod']]);
     expect(t.cluster.api.get('prod', 'shop-web')!.status.observedGeneration).toBe(2);
+    expect(t.cluster.api.workload('statefulset', 'prod', 'shop-db')!.status.observedGeneration).toBe(2);
     const events = (await show(json.key)).events!;
-    expect(events.at(-1)!.detail).toContain('rolled out: Deployment prod/shop-web');
+    expect(events.at(-1)!.detail).toContain('rolled out: StatefulSet prod/shop-db, Deployment prod/shop-web');
   });
 
   it("a revision Helm failed ends the deployment failed with Helm's description, exit 1", async () => {
@@ -63,7 +65,7 @@ describeEachStore('deploy --helm on %s', (kind) => {
     const { result, json } = await runCliJson<DeploymentJson>(deployArgs('--helm', 'prod/shop', '--wait', '--', 'helm', 'upgrade', 'shop', './chart'), { env: t.env });
     expect(result.code, result.stderr).toBe(1);
     expect(json.status).toBe('failed');
-    expect(json.error).toBe('revision 2 deployed (Upgrade complete); Deployment prod/shop-web: exceeded its progress deadline: ReplicaSet "shop-web" has timed out progressing.');
+    expect(json.error).toBe('revision 2 deployed (Upgrade complete); Deployment prod/shop-web: deployment "shop-web" exceeded its progress deadline: ReplicaSet "shop-web" has timed out progressing.');
   });
 
   it("a revision left pending past --timeout is timeout, naming Helm's lock and the revision to roll back to", async () => {
