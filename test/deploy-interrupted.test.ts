@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { ncpSuite, until } from '../fixtures/ncp-suite.js';
-import { binPath, cliEnv, runCli, runCliJson, startCli, type CliResult, type DeploymentJson } from './support/cli.js';
+import { alive, binPath, runCli, runCliJson, startCli, startProcess, type CliResult, type DeploymentJson } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -120,12 +119,7 @@ describeEachStore('deploy interrupted on %s', (kind) => {
  * does. `commandFirst`: the command gets it first, and shiplog only once the command is gone.
  */
 async function inProcessGroup(args: string[], marker: string, signal: NodeJS.Signals, commandFirst: boolean): Promise<CliResult> {
-  const child = spawn(process.execPath, [binPath, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const closed = new Promise<CliResult>((resolve) => child.on('close', (code, signalled) => resolve({ code, signal: signalled, stdout, stderr })));
+  const child = startProcess([process.execPath, binPath, ...args], { detached: true });
   await until(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '', 20_000);
   if (commandFirst) {
     const command = Number(readFileSync(marker, 'utf8'));
@@ -135,14 +129,5 @@ async function inProcessGroup(args: string[], marker: string, signal: NodeJS.Sig
   } else {
     process.kill(-child.pid!, signal);
   }
-  return closed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return child.result;
 }

@@ -7,7 +7,7 @@ import { applyTransition } from '../src/db/transition.js';
 import { recordDeployment } from '../src/deploy/record.js';
 import { newDeploymentKey } from '../src/deployment/ids.js';
 import { EnvironmentError } from '../src/errors.js';
-import { Tracker } from '../src/tracking/tracker.js';
+import { LeaseLost, Tracker } from '../src/tracking/tracker.js';
 import { execSql, snapshot } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
@@ -145,7 +145,7 @@ describeEachStore('the store on %s', (kind) => {
     await next.release();
   });
 
-  it('two trackers settling the same deployment apply the change once', async () => {
+  it('two trackers settling the same deployment apply the change once: the one whose lease the other took changes nothing', async () => {
     const recorded = await recordDeployment(store, { app: 'web', env: 'prod', provider: 'http', status: 'running', source: 'cli' });
     const a = new Tracker(store, 'poll');
     await a.follow([recorded.ref]);
@@ -153,9 +153,10 @@ describeEachStore('the store on %s', (kind) => {
     await execSql(test, `update deployments set heartbeat_at = '2000-01-01T00:00:00.000Z' where id = ?`, [recorded.ref[0]]);
     const b = new Tracker(store, 'poll');
     await b.follow([recorded.ref]);
-    const results = await Promise.all([a.settle(recorded.ref[0], { to: 'success' }), b.settle(recorded.ref[0], { to: 'failed' })]);
-    expect(new Set(results).size).toBe(1);
+    const [lost, held] = await Promise.allSettled([a.settle(recorded.ref[0], { to: 'success' }), b.settle(recorded.ref[0], { to: 'failed' })]);
+    expect(lost).toMatchObject({ status: 'rejected', reason: expect.any(LeaseLost) });
+    expect(held).toEqual({ status: 'fulfilled', value: 'failed' });
     const events = (await snapshot(test)).events.filter((e) => e.from_status === 'running');
-    expect(events).toHaveLength(1);
+    expect(events).toMatchObject([{ to_status: 'failed' }]);
   });
 });

@@ -105,7 +105,11 @@ async function claimAndPoll(ctx: CommandContext, store: Store, targets: readonly
       held.push([deployment.id, { kind: 'lost' }]);
     }
     const claimed = targets.filter(({ deployment }) => followed.has(deployment.id)).map(({ probe, deployment }) => ({ probe, deployment: followed.get(deployment.id)! }));
-    const ends = await interruptible((signal) => pollDeployments({ tracker, settings, deadline, signal, board, skipRefused }, claimed));
+    const ends = await interruptible(
+      (signal) => pollDeployments({ tracker, settings, deadline, signal, board, skipRefused }, claimed),
+      // Ended at once: the remote deployments go on, and their records stay running for the next poll to take at once.
+      () => tracker.releaseNow(),
+    );
     return new Map([...held, ...ends]);
   } finally {
     board.close();

@@ -8,10 +8,12 @@ import { schemaIsCurrent } from './migrations.js';
 import type { Database } from './schema.js';
 import { openSqliteDatabase } from './sqlite-library.js';
 import { StoreMissingError } from './store-spec.js';
-import { Store, type StoreAccess } from './store.js';
+import { Store, type StoreAccess, type SyncTransaction } from './store.js';
 
 /** How long a writer waits for another process's transaction before giving up. */
 const busyTimeoutMs = 15_000;
+/** How long the last write of a process ending at once waits for another process's transaction. */
+const lastWriteBusyMs = 1_000;
 
 /**
  * Kysely begins SQLite transactions with a deferred BEGIN: two processes that both read and then write
@@ -61,7 +63,26 @@ function sqliteDialect(path: string): StoreDialect {
 }
 
 function storeOn(database: BetterSqlite3.Database, path: string): Store {
-  return new Store(new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) }), sqliteDialect(path), path);
+  return new Store(new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) }), sqliteDialect(path), path, undefined, syncTransaction(database));
+}
+
+/**
+ * The last write of a process ending at once. A transaction Kysely left open on the connection, its next step
+ * waiting on the event loop the process is leaving, would be lost with the process anyway: it is rolled back
+ * first. Another process's lock is waited for only briefly, since the user asked for the end now.
+ */
+function syncTransaction(database: BetterSqlite3.Database): SyncTransaction {
+  return (work) => {
+    if (database.inTransaction) database.exec('rollback');
+    database.pragma(`busy_timeout = ${lastWriteBusyMs}`);
+    const run = (query: CompiledQuery) => {
+      const statement = database.prepare(query.sql);
+      if (statement.reader) return statement.all(...query.parameters);
+      statement.run(...query.parameters);
+      return [];
+    };
+    return database.transaction(() => work(run)).immediate();
+  };
 }
 
 export async function openSqliteStore(path: string, access: StoreAccess, explicit: boolean): Promise<Store> {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Compilable, Kysely, Transaction } from 'kysely';
 import { ShiplogError } from '../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { migrate } from './migrations.js';
@@ -18,6 +18,9 @@ export type Queryable = Kysely<Database> | Transaction<Database>;
  */
 export type StoreAccess = 'write' | 'read' | 'as-is';
 
+/** Runs compiled statements synchronously, as one write transaction: what a SQLite store can do and PostgreSQL cannot. */
+export type SyncTransaction = <T>(work: (run: (query: CompiledQuery) => unknown[]) => T) => T;
+
 /**
  * The store a command works on. `write` and `read` each run one transaction and hand back what the callback
  * returned: plain values only, so no row, connection or transaction outlives them.
@@ -33,6 +36,7 @@ export class Store {
     readonly location: string,
     /** The migrations the store was seen to have as it was opened, read on the way (PostgreSQL's early connection). */
     private appliedAtOpen?: Set<string>,
+    private readonly syncTransaction?: SyncTransaction,
   ) {}
 
   /** A write transaction; on SQLite it begins IMMEDIATE so racing writers queue instead of failing busy. */
@@ -47,6 +51,18 @@ export class Store {
       if (changes.length > 0) this.statusListener?.(changes);
       return result;
     });
+  }
+
+  /**
+   * For a process that must end at once (a second Ctrl-C): runs `work` as one write transaction before this call
+   * returns, and returns true; false, running nothing, when the store cannot (PostgreSQL, where every statement is
+   * a round trip on the event loop the process is leaving). `work` builds its statements with `db` and runs each
+   * with `run`, which returns the rows of a statement that has any. Nobody hears of its status changes.
+   */
+  writeNow(work: (db: Kysely<Database>, run: (query: Compilable) => unknown[]) => void): boolean {
+    if (!this.syncTransaction) return false;
+    this.syncTransaction((run) => work(this.db, (query) => run(query.compile())));
+    return true;
   }
 
   /** `listener` hears of the status changes of each write transaction once it has committed, never inside it. */

@@ -14,13 +14,15 @@ export interface Transition {
   detail?: string | null;
   /** Other columns to set with the status (error, target, rolled_back_by, …). */
   set?: Updateable<DeploymentsTable>;
+  /** The lease the record must still be under: a follower changes only what it holds. */
+  heldBy?: string;
   at?: string;
 }
 
 /**
  * Applies one status change as a compare-and-set, with its event row, on the given transaction.
- * Returns false, changing nothing, when the record has moved on since it was read. Throws when the
- * lifecycle forbids the change, which is a bug in the caller, not a race.
+ * Returns false, changing nothing, when the record has moved on since it was read, or is no longer under
+ * `heldBy`'s lease. Throws when the lifecycle forbids the change, which is a bug in the caller, not a race.
  */
 export async function applyTransition(q: Queryable, change: Transition): Promise<boolean> {
   if (!canTransition(change.from, change.to)) {
@@ -38,6 +40,7 @@ export async function applyTransition(q: Queryable, change: Transition): Promise
     .set({ ...change.set, ...timing, status: change.to })
     .where('id', '=', change.id)
     .where('status', '=', change.from)
+    .$if(change.heldBy !== undefined, (update) => update.where('lease_owner', '=', change.heldBy!))
     .returningAll()
     .executeTakeFirst();
   if (!row) return false;

@@ -64,6 +64,12 @@ export async function runDeployFlow(
   if (ctx.integrations?.github) requireGithubMirrorable(request);
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   const tracker = new Tracker(store, plan.source);
+  // A command dies with shiplog (its forwarder kills it on the same signal), so its record ends with the process;
+  // any other provider's deployment, once started, goes on without shiplog and stays running for `track` or `poll`.
+  const endsWithShiplog: Status[] = plan.provider === 'command' ? ['pending', 'running'] : ['pending'];
+  const lastWords = (signal: NodeJS.Signals) => {
+    tracker.releaseNow({ statuses: endsWithShiplog, detail: `interrupted again by ${signal}: shiplog stopped at once` });
+  };
   try {
     return await interruptible(async (signal) => {
       const run: Run = { ctx, store, plan, tracker, signal, deadline, idempotencyKey: request.idempotencyKey, wait, report };
@@ -87,7 +93,7 @@ export async function runDeployFlow(
       // Without --wait a deploy has done its part once the deployment runs; `poll` or `track` reports the outcome.
       const started = status === 'running' && !plan.follow;
       return show(run, id, started ? ExitCode.ok : exitCodeForStatus(status));
-    });
+    }, lastWords);
   } finally {
     await tracker.release();
   }

@@ -6,7 +6,7 @@ import type { ProgressDisplay } from '../terminal/progress.js';
 import { jittered, retryDelayMs } from '../timing/backoff.js';
 import { formatDuration } from '../timing/duration.js';
 import { unfollowableOutcome } from '../tracking/follow-selection.js';
-import type { Tracker } from '../tracking/tracker.js';
+import { LeaseLost, type Tracker } from '../tracking/tracker.js';
 import { AbortBranches } from './abort-branches.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import type { PollSettings } from './poll-settings.js';
@@ -82,10 +82,22 @@ export async function pollDeployments(run: PollRun, targets: readonly PollTarget
   return ends;
 }
 
-async function pollOne(run: RunningPoll, { deployment, probe }: PollTarget): Promise<PollEnd> {
+/** Polls one deployment until it ends here; one whose lease another follower took is its own line, and `lost`. */
+async function pollOne(run: RunningPoll, target: PollTarget): Promise<PollEnd> {
+  const { deployment } = target;
+  const label = `${deployment.key} ${deployment.app}${deployment.version ? ` ${deployment.version}` : ''} -> ${deployment.env}`;
+  try {
+    return await pollUntilEnd(run, target, label);
+  } catch (error) {
+    if (!(error instanceof LeaseLost)) throw error;
+    run.board.finish(deployment.id, label, 'taken over by another follower');
+    return { kind: 'lost' };
+  }
+}
+
+async function pollUntilEnd(run: RunningPoll, { deployment, probe }: PollTarget, label: string): Promise<PollEnd> {
   const { tracker, settings, board } = run;
   const { id } = deployment;
-  const label = `${deployment.key} ${deployment.app}${deployment.version ? ` ${deployment.version}` : ''} -> ${deployment.env}`;
   const since = Date.parse(deployment.startedAt ?? deployment.createdAt);
   board.add(id, label, `polling ${probe.service}`, since);
   let last: RemoteState | undefined;
@@ -95,10 +107,8 @@ async function pollOne(run: RunningPoll, { deployment, probe }: PollTarget): Pro
   for (;;) {
     await pause(Math.min(wait, timeLeft(run.deadline)), run.signal);
     if (run.signal.aborted) return { kind: 'interrupted' };
-    if (!tracker.get(id)) {
-      board.finish(id, label, 'taken over by another follower');
-      return { kind: 'lost' };
-    }
+    // Throws once the heartbeat has found that another follower took the lease while this one waited.
+    tracker.held(id);
     const remaining = timeLeft(run.deadline);
     if (remaining <= 0) return expire(run, deployment, label, probe, last);
     let state: RemoteState;
@@ -156,7 +166,7 @@ async function settle(run: RunningPoll, deployment: Deployment, label: string, p
  * already unresolved (a timeout polled again, a stale record) keeps its status and gets a note.
  */
 async function expire(run: RunningPoll, deployment: Deployment, label: string, probe: StatusProbe, last: RemoteState | undefined): Promise<PollEnd> {
-  const current = run.tracker.get(deployment.id)!.status;
+  const current = run.tracker.held(deployment.id).status;
   const lastWord = last ? `${probe.service} last said ${last.remote}` : `no answer read from ${probe.service}`;
   let status = current;
   if (canTransition(current, 'timeout')) {

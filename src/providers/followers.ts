@@ -25,7 +25,7 @@ export class Followers {
 
   constructor(tracker: Tracker, clusters: ClusterPool, board: ProgressDisplay, tuning: WatchTuning, log: (line: string) => void) {
     this.rollouts = new RolloutFollower(tracker, clusters, board, tuning, log);
-    this.releases = new ReleaseFollower(tracker, clusters, board, releasePollMs(), log);
+    this.releases = new ReleaseFollower(tracker, clusters, board, releasePollMs());
     this.failed = Promise.race([this.rollouts.failed, this.releases.failed]);
     this.failed.catch(() => undefined);
     this.outcomes = {

@@ -1,7 +1,7 @@
 import type { Status } from '../deployment/lifecycle.js';
 import type { ProgressDisplay } from '../terminal/progress.js';
 import { formatDuration } from '../timing/duration.js';
-import type { Outcome, Tracker } from '../tracking/tracker.js';
+import { LeaseLost, type Outcome, type Tracker } from '../tracking/tracker.js';
 
 /** A followed deployment as its progress line names it. */
 export interface Settled {
@@ -32,7 +32,6 @@ export class Settlements {
   constructor(
     private readonly tracker: Tracker,
     private readonly board: ProgressDisplay,
-    private readonly log: (line: string) => void,
     private readonly following: () => number,
   ) {
     this.failed = new Promise<never>((_resolve, reject) => {
@@ -92,12 +91,20 @@ export class Settlements {
     this.idleWait = undefined;
   }
 
+  /** Another follower holds the deployment now and records its outcome; `track` reads it from the store once it is there. */
+  takenOver(settled: Settled): void {
+    this.board.finish(settled.id, settled.label, 'taken over by another follower');
+  }
+
   private async commit(settled: Settled, outcome: Outcome & { detail: string }): Promise<void> {
-    if (!this.tracker.get(settled.id)) {
-      this.log(`${settled.label} is now followed by another process; its outcome is left to it`);
+    let status: Status;
+    try {
+      status = await this.tracker.settle(settled.id, outcome);
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) throw error;
+      this.takenOver(settled);
       return;
     }
-    const status = await this.tracker.settle(settled.id, outcome);
     this.outcomes.set(settled.id, status);
     const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
     this.board.finish(settled.id, settled.label, `${status}: ${words} (${formatDuration(Date.now() - settled.since)})`);

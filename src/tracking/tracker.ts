@@ -10,6 +10,7 @@ import { lockedTarget } from '../db/targets.js';
 import { applyTransition, recordNote } from '../db/transition.js';
 import type { Deployment } from '../deployment/deployment.js';
 import { isFinal, unsettledStatuses, type EventSource, type Status } from '../deployment/lifecycle.js';
+import { ExitCode, ShiplogError } from '../errors.js';
 import { parseTimeLimit } from '../timing/duration.js';
 
 /** How often a follower says it is still following. */
@@ -20,6 +21,16 @@ export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseTimeLimit(process
 /** ISO-8601 UTC instant before which a lease's heartbeat means its follower is gone. */
 export function leaseExpiredBefore(now = Date.now()): string {
   return new Date(now - leaseTtlMs).toISOString();
+}
+
+/**
+ * Another follower holds the deployment now: this process's lease lapsed (it was frozen, or its heartbeat could not
+ * be written) and the other took it. Exit 3: this process no longer knows how the deployment ends.
+ */
+export class LeaseLost extends ShiplogError {
+  constructor(readonly id: number) {
+    super(`deployment ${id} was taken over by another follower, which follows it now`, ExitCode.unresolved, 'lease_lost');
+  }
 }
 
 export interface Outcome {
@@ -41,6 +52,8 @@ export class Tracker {
   private heartbeat: NodeJS.Timeout | undefined;
   /** The beat in flight: a store that is slow to answer (a lock, an outage ridden out) gets one, not one per interval. */
   private beating: Promise<void> | undefined;
+  /** When every lease held was last renewed (epoch ms). */
+  private renewedAt = Date.now();
 
   constructor(
     private readonly store: Store,
@@ -59,6 +72,13 @@ export class Tracker {
     return [...this.followed.values()];
   }
 
+  /** The deployment as this process follows it; throws LeaseLost when another follower took it over. */
+  held(id: number): Deployment {
+    const known = this.followed.get(id);
+    if (!known) throw new LeaseLost(id);
+    return known;
+  }
+
   /**
    * Claims the deployments no live follower holds, in one transaction, and starts following them.
    * Returns the ones now followed by this process; the others are left to whoever holds them.
@@ -68,6 +88,7 @@ export class Tracker {
     if (fresh.length === 0) return [];
     const now = new Date();
     const expired = leaseExpiredBefore(now.getTime());
+    if (this.followed.size === 0) this.renewedAt = now.getTime();
     const claimed = await this.store.write(async (tx) => {
       const rows = [];
       for (const [id] of fresh) {
@@ -90,20 +111,27 @@ export class Tracker {
 
   /**
    * Applies a status change to a followed deployment, compare-and-set against the status this process last
-   * saw. Returns the status the record is in afterwards: `outcome.to`, or whatever another writer set first.
+   * saw and under this process's lease. Returns the status the record is in afterwards: `outcome.to`, or whatever
+   * another writer set first. Throws LeaseLost when another follower holds the deployment now.
    */
   async settle(id: number, outcome: Outcome): Promise<Status> {
-    const known = this.followed.get(id);
-    if (!known) throw new Error(`deployment ${id} is not followed by this process`);
+    // A process that was away longer than its leases last (frozen, suspended) learns which it still holds first.
+    if (Date.now() - this.renewedAt > leaseTtlMs) await this.renew();
+    const known = this.held(id);
     const set: Updateable<DeploymentsTable> = {};
     if (outcome.error !== undefined) set.error = outcome.error;
     const result = await this.store.write(async (tx) => {
       if (outcome.target) set.target = JSON.stringify({ ...(await lockedTarget(tx, id)), ...outcome.target });
-      const applied = await applyTransition(tx, { id, from: known.status, to: outcome.to, source: this.source, detail: outcome.detail ?? null, set });
-      if (applied) return outcome.to;
+      const change = { id, from: known.status, to: outcome.to, source: this.source, detail: outcome.detail ?? null, set, heldBy: this.owner };
+      if (await applyTransition(tx, change)) return outcome.to;
       const current = await tx.selectFrom('deployments').select('status').where('id', '=', id).executeTakeFirst();
-      return current?.status ?? known.status;
+      // Still in the status this process saw, so what stopped the change is the lease: another follower has it.
+      return current === undefined || current.status === known.status ? 'lost' : current.status;
     });
+    if (result === 'lost') {
+      this.followed.delete(id);
+      throw new LeaseLost(id);
+    }
     if (isFinal(result) || result !== outcome.to) {
       this.followed.delete(id);
     } else {
@@ -142,6 +170,25 @@ export class Tracker {
     );
   }
 
+  /**
+   * `release`, for a process ending at once (a second Ctrl-C): done before returning, and first settling
+   * `cancelled` the held records in one of `cancel.statuses`, so that nothing waits for a lease to expire. Returns
+   * false, changing nothing, when the store cannot write synchronously (PostgreSQL): the leases then expire.
+   * Matched by lease rather than by what is followed in memory, so a record written but not yet followed counts.
+   */
+  releaseNow(cancel?: { statuses: readonly Status[]; detail: string }): boolean {
+    return this.store.writeNow((db, run) => {
+      const at = new Date().toISOString();
+      const held = run(db.selectFrom('deployments').select(['id', 'status']).where('lease_owner', '=', this.owner)) as { id: number; status: Status }[];
+      const detail = cancel?.detail ?? null;
+      for (const { id, status } of held.filter((row) => cancel?.statuses.includes(row.status))) {
+        run(db.updateTable('deployments').set({ status: 'cancelled', error: detail, completed_at: at, lease_owner: null }).where('id', '=', id).where('status', '=', status));
+        run(db.insertInto('deployment_events').values({ deployment_id: id, at, from_status: status, to_status: 'cancelled', source: this.source, detail }));
+      }
+      run(db.updateTable('deployments').set({ lease_owner: null }).where('lease_owner', '=', this.owner));
+    });
+  }
+
   /** Drops a deployment from memory without touching the store (its lease simply expires). */
   forget(id: number): void {
     this.followed.delete(id);
@@ -149,12 +196,16 @@ export class Tracker {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => {
-      this.beating ??= this.beat()
-        .catch(() => undefined)
-        .finally(() => (this.beating = undefined));
-    }, heartbeatMs);
+    this.heartbeat = setInterval(() => void this.renew(), heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /** Renews every held lease, joining the beat in flight if there is one; a failed beat is tried again next time. */
+  private renew(): Promise<void> {
+    this.beating ??= this.beat()
+      .catch(() => undefined)
+      .finally(() => (this.beating = undefined));
+    return this.beating;
   }
 
   private stopHeartbeat(): void {
@@ -166,6 +217,7 @@ export class Tracker {
   private async beat(): Promise<void> {
     const ids = [...this.followed.keys()];
     if (ids.length === 0) return;
+    const started = Date.now();
     const kept = await this.store.write(async (tx) => {
       const rows = await tx
         .updateTable('deployments')
@@ -177,5 +229,6 @@ export class Tracker {
       return new Set(rows.map((row) => Number(row.id)));
     });
     for (const id of ids) if (!kept.has(id)) this.followed.delete(id);
+    this.renewedAt = started;
   }
 }

@@ -33,7 +33,16 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Starts the built CLI; the caller owns the process. */
 export function startCli(args: string[], options: CliOptions = {}): ChildProcess & { result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [binPath, ...args], { env: cliEnv(options.env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess([process.execPath, binPath, ...args], options);
+}
+
+/**
+ * Starts a command line that runs the built CLI (under `timeout`, `setsid`, …), collecting its output as startCli
+ * does; `detached`: in a process group of its own. The caller owns the process.
+ */
+export function startProcess(argv: string[], options: CliOptions & { detached?: boolean } = {}): ChildProcess & { result: Promise<CliResult> } {
+  const [program, ...args] = argv as [string, ...string[]];
+  const child = spawn(program, args, { env: cliEnv(options.env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -66,4 +75,14 @@ export async function runCliJson<T = DeploymentJson>(args: string[], options: Cl
     throw new Error(`stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
   return { result, json };
+}
+
+/** Whether the process `pid` is still there (a command shiplog started, say). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

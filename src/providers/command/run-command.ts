@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { sameInterruption } from '../../tracking/interrupt.js';
 import type { CommandExit } from './outcome.js';
 import { OutputTail } from './output-tail.js';
 
@@ -47,7 +48,9 @@ export function runCommand(argv: readonly string[], options: { stdout: NodeJS.Wr
     killTimer ??= setTimeout(() => child.kill('SIGKILL'), killGraceMs);
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    // A second signal means the user wants it gone now.
+    // A copy of the first signal (sent to shiplog and to its process group) changes nothing; a later one means the
+    // user wants it gone now.
+    if (interruptedBy !== null && sameInterruption()) return;
     if (interruptedBy !== null) child.kill('SIGKILL');
     interruptedBy ??= signal;
     stop(signal);

@@ -18,5 +18,5 @@ export function releasePollMs(env: NodeJS.ProcessEnv = process.env): number {
  * `timeout`, naming Helm's lock if the revision is still pending.
  */
 export async function followRelease(tracker: Tracker, cluster: KubeCluster, deployment: FollowedDeployment, out: Output, deadline: number | undefined): Promise<Status> {
-  return followOne(tracker, deployment, out, deadline, (board) => new ReleaseFollower(tracker, new ClusterPool({}, cluster), board, releasePollMs(), (line) => out.detail(line)));
+  return followOne(tracker, deployment, out, deadline, (board) => new ReleaseFollower(tracker, new ClusterPool({}, cluster), board, releasePollMs()));
 }

@@ -54,9 +54,8 @@ export class ReleaseFollower {
     private readonly clusters: ClusterPool,
     private readonly board: ProgressDisplay,
     private readonly pollMs: number,
-    private readonly log: (line: string) => void,
   ) {
-    this.settlements = new Settlements(tracker, board, log, () => this.followed.size);
+    this.settlements = new Settlements(tracker, board, () => this.followed.size);
   }
 
   /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
@@ -129,7 +128,7 @@ export class ReleaseFollower {
     for (const followed of [...this.followed.values()]) {
       if (this.tracker.get(followed.id)) continue;
       this.followed.delete(followed.id);
-      this.log(`${followed.label} is now followed by another process`);
+      this.settlements.takenOver(followed);
     }
     this.settlements.wake();
   }

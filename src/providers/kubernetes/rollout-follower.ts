@@ -63,7 +63,7 @@ export class RolloutFollower {
     private readonly tuning: WatchTuning,
     private readonly log: (line: string) => void,
   ) {
-    this.settlements = new Settlements(tracker, board, log, () => this.rollouts.size);
+    this.settlements = new Settlements(tracker, board, () => this.rollouts.size);
   }
 
   /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
@@ -146,7 +146,7 @@ export class RolloutFollower {
     for (const rollout of [...this.rollouts.values()]) {
       if (this.tracker.get(rollout.id)) continue;
       this.remove(rollout);
-      this.log(`${rollout.label} is now followed by another process`);
+      this.settlements.takenOver(rollout);
     }
   }
 

@@ -123,7 +123,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
           rest.abort();
         }
       }
-    });
+    }, () => tracker.releaseNow());
     if (end === 'deadline') await follower.expire(request.limit === undefined ? 'the time limit' : `--timeout ${request.limit}`);
     return { ids, skipped, end };
   } finally {
