@@ -68,6 +68,7 @@ function buildProgram(
     .option('--message <why>', 'why')
     .option('--k8s <namespace/[kind/]name>', 'a Kubernetes Deployment (or statefulset/daemonset as kind) to set the image of and follow')
     .option('--container <name>', 'the container whose image --image sets')
+    .option('--helm <namespace/release>', 'a Helm release: the revision a command after -- produces (or the latest), followed to its outcome')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('--ncp-project <id>', 'NCP SourceDeploy project id')
@@ -209,11 +210,13 @@ function buildProgram(
     .action((options, command: Command) => run(async (ctx) => (await import('./commands/report.js')).run(ctx, options), command)));
 
   define('import', () => withGlobalOptions(program.command('import'))
-    .description('bring an existing history (klepaas or sbkube) into the store; reads the source only')
-    .addOption(new Option('--from <kind>', 'the tool that wrote the source').choices(['klepaas', 'sbkube']).makeOptionMandatory())
-    .argument('<file>', 'the source file')
+    .description("bring an existing history (klepaas, sbkube, or Helm's in a cluster) into the store; reads the source only")
+    .addOption(new Option('--from <kind>', 'the tool that wrote the source').choices(['klepaas', 'sbkube', 'helm']).makeOptionMandatory())
+    .argument('<file>', 'the source file; for helm, NAMESPACE or NAMESPACE/RELEASE')
     .option('--app <app>', 'application name for records that lack one')
     .option('--env <env>', 'environment name for records that lack one')
+    .option('--kubeconfig <file>', 'for helm: kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'for helm: kubeconfig context')
     .action((file: string, options, command: Command) => run(async (ctx) => (await import('./commands/import.js')).run(ctx, file, options), command)));
 
   define('config', () => withGlobalOptions(program.command('config'))

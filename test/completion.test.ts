@@ -46,7 +46,7 @@ describe('bash completion from the command tree', () => {
   it("offers an option's choices: --status, --from, the shells", () => {
     expect(complete('history', '--status', 'f')).toEqual(['failed']);
     expect(complete('finish', 'dep_X', '--status', '')).toEqual(['success', 'failed', 'cancelled']);
-    expect(complete('import', '--from', '')).toEqual(['klepaas', 'sbkube']);
+    expect(complete('import', '--from', '')).toEqual(['klepaas', 'sbkube', 'helm']);
     expect(complete('completion', '')).toEqual(['bash', 'zsh', 'fish']);
   });
 

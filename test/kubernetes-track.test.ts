@@ -291,7 +291,7 @@ describeEachStore('track on %s', (kind) => {
     expect(noIds.stderr).toContain('name the deployments to track, or pass --all');
     const notKube = await cli(['track', manual.json.key]);
     expect(notKube.code).toBe(2);
-    expect(notKube.stderr.trim()).toBe(`shiplog: ${manual.json.key} is a manual deployment, not a Kubernetes one; track follows deployments made with --k8s`);
+    expect(notKube.stderr.trim()).toBe(`shiplog: ${manual.json.key} is a manual deployment, not a Kubernetes or Helm one; track follows deployments made with --k8s or --helm`);
     expect((await cli(['track', '--follow'])).code).toBe(2);
     expect((await cli(['track', '999'])).code).toBe(2);
     expect((await cli(['track', '--all', '--timeout', 'soon'])).code).toBe(2);

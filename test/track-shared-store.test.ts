@@ -93,7 +93,7 @@ describeEachStore('track --all on a store several apps share, on %s', (kind) => 
 
   it.each([
     [['dep_X', '--env', 'prod'], '--app, --env, --provider and --unresolved choose among open deployments: use them with --all'],
-    [['--all', '--provider', 'ncp'], "--provider: 'ncp' is not one track follows (kubernetes); 'shiplog poll' follows ncp and http ones"],
+    [['--all', '--provider', 'ncp'], "--provider: 'ncp' is not one track follows (kubernetes, helm); 'shiplog poll' follows ncp and http ones"],
   ])('bad input %j exits 2 with one line', async (args, message) => {
     const result = await cli(['track', ...args]);
     expect(result.code).toBe(2);

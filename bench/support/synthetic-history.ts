@@ -136,6 +136,8 @@ function targetOf(provider: ProviderName, app: string, env: string, runId: numbe
       return JSON.stringify({ command: './deploy.sh' });
     case 'kubernetes':
       return JSON.stringify({ namespace: env, name: app, container: app });
+    case 'helm':
+      return JSON.stringify({ namespace: env, release: app, revision: runId % 1_000 });
     case 'ncp':
       return JSON.stringify({ projectId: '1042', stageId: '3', scenarioId: '7', ncpDeployId: String(runId % 1_000_000) });
     case 'http':
@@ -146,7 +148,7 @@ function targetOf(provider: ProviderName, app: string, env: string, runId: numbe
 }
 
 /** Who settles a deployment of each provider, as the event's source. */
-const followerSource: Record<ProviderName, EventSource> = { command: 'command', kubernetes: 'watch', ncp: 'poll', http: 'poll', manual: 'cli' };
+const followerSource: Record<ProviderName, EventSource> = { command: 'command', kubernetes: 'watch', helm: 'poll', ncp: 'poll', http: 'poll', manual: 'cli' };
 
 /** The events a deployment's life writes: its creation, its start where a provider starts it, its end. */
 function eventsOf(d: SeedDeployment): SeedEvent[] {

@@ -17,7 +17,7 @@ export interface DoctorReport {
 }
 
 /**
- * Checks the store, and Kubernetes and NCP where this environment sets them up. Every check is reported,
+ * Checks the store, and Kubernetes (with Helm's releases held pending) and NCP where this environment sets them up. Every check is reported,
  * the failing ones included; the exit code is 0 with no `fail` line, else 5 (environment), since every
  * check is about the environment shiplog runs in. `--fix` applies only what is safe: migrations and WAL.
  */
@@ -25,7 +25,12 @@ export async function run(ctx: CommandContext, options: DoctorOptions): Promise<
   const fix = options.fix === true;
   const checks = [...(await (await import('../doctor/store-checks.js')).checkStore(ctx.db, fix))];
   const kubernetes = await import('../doctor/kubernetes-check.js');
-  if (kubernetes.kubernetesConfigured(process.env, options)) checks.push(...(await kubernetes.checkKubernetes(process.env, options)));
+  if (kubernetes.kubernetesConfigured(process.env, options)) {
+    const cluster = await kubernetes.checkKubernetes(process.env, options);
+    checks.push(...cluster);
+    // Helm's releases are read only through an API server that answered.
+    if (cluster.some((check) => check.check === 'kubernetes api' && check.status === 'ok')) checks.push(...(await (await import('../doctor/helm-check.js')).checkHelmReleases(process.env, options)));
+  }
   const ncp = await import('../doctor/ncp-check.js');
   if (ncp.ncpConfigured(process.env, options.ncpEndpoint)) checks.push(...(await ncp.checkNcp(process.env, options.ncpEndpoint)));
   const report: DoctorReport = { ok: checks.every((check) => check.status !== 'fail'), checks };

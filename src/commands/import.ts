@@ -9,10 +9,14 @@ export interface ImportOptions {
   from?: string;
   app?: string;
   env?: string;
+  /** For `--from helm`: how the cluster is reached. */
+  kubeconfig?: string;
+  context?: string;
 }
 
 export interface ImportReport {
   from: string;
+  /** The file read; for helm, the NAMESPACE or NAMESPACE/RELEASE whose history was read. */
   file: string;
   /** Deployments found in the file that shiplog can keep. */
   read: number;
@@ -25,20 +29,27 @@ export interface ImportReport {
 }
 
 /**
- * Brings another tool's history into the store, reading the source file only. The whole import is one
- * transaction, and every record keeps its source row's identity, so importing the same file twice (or a
- * later copy of it) adds only what is new, and settles what the source has settled since. The source is read
- * and written a batch at a time inside that transaction, so a source of any size takes the memory of one batch.
+ * Brings another tool's history into the store, reading the source file (or, for helm, the cluster's release
+ * records) only. The whole import is one transaction, and every record keeps its source row's identity, so
+ * importing the same source twice (or a later copy of it) adds only what is new, and settles what the source has
+ * settled since. The source is read and written a batch at a time inside that transaction, so a source of any
+ * size takes the memory of one batch. A Helm record that does not decode is named on stderr and skipped.
  */
 export async function run(ctx: CommandContext, file: string, options: ImportOptions): Promise<ExitCodeValue> {
   const defaults: ImportDefaults = {
     app: options.app === undefined ? undefined : valid.requireName(options.app, '--app'),
     env: options.env === undefined ? undefined : valid.requireName(options.env, '--env'),
   };
+  const kubeOption = options.kubeconfig !== undefined ? '--kubeconfig' : options.context !== undefined ? '--context' : undefined;
+  if (kubeOption && options.from !== 'helm') throw new UsageError(`${kubeOption} is for --from helm, which reads a cluster; leave it out`, 'bad_value');
   let source: ImportSource;
   if (options.from === 'klepaas') source = (await import('../import/klepaas.js')).openKlepaas(file, defaults);
   else if (options.from === 'sbkube') source = (await import('../import/sbkube.js')).openSbkube(file, defaults);
-  else throw new UsageError(`--from: '${options.from}' is not klepaas or sbkube`, 'bad_value');
+  else if (options.from === 'helm') {
+    const helm = await (await import('../import/helm.js')).openHelm(file, defaults, { kubeconfig: options.kubeconfig, context: options.context });
+    for (const line of helm.unreadable) ctx.out.progress(`skipped: ${printable(line)}`);
+    source = helm;
+  } else throw new UsageError(`--from: '${options.from}' is not klepaas, sbkube or helm`, 'bad_value');
   const tool = options.from;
   const collected = new ImportCollector();
   let outcome: { imported: number; settled: number };
@@ -68,7 +79,7 @@ export async function run(ctx: CommandContext, file: string, options: ImportOpti
   };
   ctx.out.result(report, () =>
     [
-      `imported ${report.imported} of ${report.read} deployments from ${tool} file ${printable(file)}${report.alreadyImported > 0 ? ` (${report.alreadyImported} were imported before)` : ''}`,
+      `imported ${report.imported} of ${report.read} deployments from ${tool === 'helm' ? "Helm's history of" : `${tool} file`} ${printable(file)}${report.alreadyImported > 0 ? ` (${report.alreadyImported} were imported before)` : ''}`,
       ...(report.settled > 0 ? [`settled ${report.settled} imported before as stale, as ${tool} now records them`] : []),
       ...report.skipped.map((skip) => `skipped ${skip.count}: ${printable(skip.reason)}`),
     ].join('\n'),

@@ -19,7 +19,7 @@ export interface TrackOptions extends SelectionOptions {
 
 /**
  * `track [ID…] [--all] [--follow] [--timeout DUR]`: follows Kubernetes deployments until each rollout completes
- * or fails. With --json, an array of the deployments, as `poll` prints. Exit code: the worst outcome among them
+ * or fails, and Helm ones until their revision has an outcome. With --json, an array of the deployments, as `poll` prints. Exit code: the worst outcome among them
  * (5 > 3 > 1 > 0, see deployment/worst-outcome.ts); a `--follow` watcher stopped by SIGINT/SIGTERM exits 0, since stopping
  * is how a watcher ends. A deployment this process cannot follow (its kubeconfig context is not here) is reported
  * on its own line and left as it is while the others are followed, and counts as exit 5; named alone, it is the
@@ -29,7 +29,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   if (refs.length === 0 && !options.all) throw new UsageError("name the deployments to track, or pass --all; see 'shiplog track --help'", 'missing_argument');
   if (refs.length > 0 && options.all) throw new UsageError('give deployment ids or --all, not both', 'bad_value');
   if (options.follow && !options.all) throw new UsageError('--follow picks up every new Kubernetes deployment: use it with --all', 'bad_value');
-  const filter = openSelection('track', options, ['kubernetes']);
+  const filter = openSelection('track', options, ['kubernetes', 'helm']);
   const timeoutMs = options.timeout === undefined ? undefined : parseTimeLimit(options.timeout, '--timeout');
   const report = CiReport.from(options.dotenv);
 
@@ -71,13 +71,13 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
   });
 }
 
-/** The named deployments, each once; any that is not a Kubernetes deployment is bad input. */
+/** The named deployments, each once; any that is neither a Kubernetes nor a Helm deployment is bad input. */
 function kubernetesOnly(deployments: Deployment[]): Deployment[] {
   const unique = new Map<number, Deployment>();
   for (const d of deployments) {
-    if (d.provider !== 'kubernetes') {
+    if (d.provider !== 'kubernetes' && d.provider !== 'helm') {
       const instead = d.provider === 'ncp' || d.provider === 'http' ? `; follow it with 'shiplog poll ${d.key}'` : '';
-      throw new UsageError(`${d.key} is a ${d.provider} deployment, not a Kubernetes one; track follows deployments made with --k8s${instead}`, 'not_trackable');
+      throw new UsageError(`${d.key} is a ${d.provider} deployment, not a Kubernetes or Helm one; track follows deployments made with --k8s or --helm${instead}`, 'not_trackable');
     }
     unique.set(d.id, d);
   }

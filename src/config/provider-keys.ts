@@ -6,6 +6,7 @@ import type { Command } from 'commander';
  */
 const providers = [
   { target: ['k8s'], refining: ['container', 'kubeconfig', 'context'] },
+  { target: ['helm'], refining: ['kubeconfig', 'context'] },
   { target: ['ncp-project', 'ncp-stage', 'ncp-scenario'], refining: ['ncp-endpoint'] },
   { target: ['status-url'], refining: ['status-field', 'success-values', 'failure-values', 'header'] },
 ] as const;
@@ -22,7 +23,9 @@ export function providerKeysLeftOut(command: Command, fileKeys: ReadonlySet<stri
   const named = providers.filter((provider) => [...provider.target, ...provider.refining].some(givenOnCommandLine));
   const commandGiven = command.args.length > 0;
   const chosen = named.length > 0 || commandGiven ? named : providers.filter((provider) => provider.target.some((key) => fileKeys.has(key)));
-  return new Set(providers.filter((provider) => !chosen.includes(provider)).flatMap((provider) => [...provider.target, ...provider.refining]));
+  // --kubeconfig and --context refine --k8s and --helm alike: the chosen provider keeps them.
+  const kept = new Set<string>(chosen.flatMap((provider) => [...provider.target, ...provider.refining]));
+  return new Set(providers.filter((provider) => !chosen.includes(provider)).flatMap((provider) => [...provider.target, ...provider.refining]).filter((key) => !kept.has(key)));
 }
 
 function attributeOf(key: string): string {

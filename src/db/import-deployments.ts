@@ -79,6 +79,13 @@ export async function importDeployments(q: Queryable, tool: string, deployments:
       )
       .execute();
   }
+  const later = added.flatMap(({ id, deployment }) => (deployment.later ?? []).map((note) => ({ id, status: deployment.status, ...note })));
+  for (const chunk of chunks(later, 6)) {
+    await q
+      .insertInto('deployment_events')
+      .values(chunk.map((note) => ({ deployment_id: note.id, at: note.at, from_status: note.status, to_status: note.status, source: 'import' as const, detail: note.detail })))
+      .execute();
+  }
   const settled = await settleStale(q, tool, deployments, known);
   await linkRollbacks(q, [...added, ...settled]);
   return { imported: added.length, settled: settled.length };

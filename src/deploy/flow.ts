@@ -205,7 +205,7 @@ function resumeHint(run: Run, key: string, provider: ProviderName): string | und
 
 /** The command that follows a deployment of this provider to its end; none for a command or record-only one. */
 function followCommand(key: string, provider: ProviderName): string | undefined {
-  if (provider === 'kubernetes') return `'shiplog track ${key}'`;
+  if (provider === 'kubernetes' || provider === 'helm') return `'shiplog track ${key}'`;
   if (provider === 'ncp' || provider === 'http') return `'shiplog poll ${key}'`;
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { EventSource, Status } from './lifecycle.js';
 
 /** What carries a deployment out and follows it; `manual` is a record that CI closes with `finish`. */
-export type ProviderName = 'command' | 'kubernetes' | 'ncp' | 'http' | 'manual';
+export type ProviderName = 'command' | 'kubernetes' | 'helm' | 'ncp' | 'http' | 'manual';
 
 /** A deployment as the contract shows it (JSON field names, camelCase): a plain value, detached from the store. */
 export interface Deployment {

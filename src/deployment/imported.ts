@@ -13,6 +13,8 @@ export type ImportedDeployment = Pick<
   rollbackOfSource: string | null;
   /** The `sourceKey` of the rollback that undid this one, when the source marks it rolled back. */
   rolledBackBySource: string | null;
+  /** What the source says happened to it later without changing its status (Helm's uninstall of a release), each kept as an event. */
+  later?: { at: string; detail: string }[];
 };
 
 /** How many deployments a reader hands over at a time: written in a few statements, and all the memory an import holds. */

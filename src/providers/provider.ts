@@ -7,6 +7,8 @@ import type { Tracker } from '../tracking/tracker.js';
 /** The provider options of `deploy`, as commander parsed them. */
 export interface ProviderOptions {
   k8s?: string;
+  /** `--helm NAMESPACE/RELEASE`. */
+  helm?: string;
   container?: string;
   kubeconfig?: string;
   context?: string;

@@ -55,6 +55,8 @@ async function askProvider(deployment: AbandonedDeployment, asking: Asking): Pro
       return askPolledService(deployment, asking.timeoutMs);
     case 'kubernetes':
       return askKubernetes(deployment, asking);
+    case 'helm':
+      return askHelm(deployment, asking);
   }
 }
 
@@ -97,6 +99,33 @@ async function askKubernetes(deployment: AbandonedDeployment, asking: Asking): P
     if (verdict.state === 'complete') return { kind: 'final', status: 'success', detail: said };
     if (verdict.state === 'failed') return { kind: 'final', status: 'failed', detail: said };
     return { kind: 'running', detail: said };
+  } catch (error) {
+    return couldNotAsk(error);
+  }
+}
+
+/**
+ * The revision the deployment produced, judged as `track` judges it. A revision Helm still holds `pending-*` after
+ * its follower is gone was left by a helm client that died: Helm never settles it, so the record is settled
+ * `failed`, and the answer says how to release Helm's lock, which is left to a person (shiplog never writes
+ * Helm's records).
+ */
+async function askHelm(deployment: AbandonedDeployment, asking: Asking): Promise<ProviderAnswer> {
+  try {
+    const [{ readHelmTarget }, { HelmRecords }, { readRevisionOutcome, lockAdvice }] = await Promise.all([
+      import('../providers/helm/target.js'),
+      import('../providers/helm/release-api.js'),
+      import('../providers/helm/revision-outcome.js'),
+    ]);
+    const target = readHelmTarget(deployment.key, deployment.target);
+    const cluster = (await asking.clusters()).get(target);
+    const records = new HelmRecords(cluster);
+    const outcome = await readRevisionOutcome(records, cluster, target);
+    if (outcome.pendingStatus !== undefined) {
+      return { kind: 'final', status: 'failed', detail: `${outcome.message}, with no helm process following it; ${await lockAdvice(records, target, outcome.pendingStatus)}` };
+    }
+    if (outcome.state === 'waiting') return { kind: 'running', detail: outcome.message };
+    return { kind: 'final', status: outcome.state, detail: outcome.message };
   } catch (error) {
     return couldNotAsk(error);
   }

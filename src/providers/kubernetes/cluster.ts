@@ -5,6 +5,7 @@ import {
   ServerConfiguration,
   setHeaderOptions,
   Watch,
+  type Configuration,
   type Middleware,
   type V1DaemonSet,
   type V1Deployment,
@@ -31,6 +32,8 @@ export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
  * that does not exist is one as well.
  */
 export class KubeCluster {
+  /** What every API client of this context is made from: its server, its credentials, the request timeout. */
+  readonly configuration: Configuration;
   private readonly apps: AppsV1Api;
   private readonly watcher: Watch;
 
@@ -43,9 +46,8 @@ export class KubeCluster {
       },
       post: async (response) => response,
     };
-    this.apps = new AppsV1Api(
-      createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: access.config }, promiseMiddleware: [timeout] }),
-    );
+    this.configuration = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: access.config }, promiseMiddleware: [timeout] });
+    this.apps = new AppsV1Api(this.configuration);
     this.watcher = new Watch(access.config);
   }
 

@@ -1,8 +1,8 @@
 import type { Status } from '../../deployment/lifecycle.js';
 import type { ShiplogError } from '../../errors.js';
 import type { ProgressDisplay } from '../../terminal/progress.js';
-import { formatDuration } from '../../timing/duration.js';
-import { LeaseLost, type Tracker } from '../../tracking/tracker.js';
+import type { Tracker } from '../../tracking/tracker.js';
+import { Settlements } from '../settlements.js';
 import type { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';
 import { NamespaceWatch, type NamespaceListener } from './namespace-watch.js';
@@ -50,19 +50,11 @@ interface Rollout {
  * one compare-and-set transaction through the tracker. Used by `track` and by `deploy --k8s --wait` alike.
  */
 export class RolloutFollower {
-  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
-  readonly outcomes = new Map<number, Status>();
-  /** Rejects with the first failure retrying cannot mend (401/403, a failed exec plugin, a store that fails); never resolves. */
-  readonly failed: Promise<never>;
+  private readonly settlements: Settlements;
   private readonly watches = new Map<string, NamespaceWatch>();
   private readonly rollouts = new Map<number, Rollout>();
   /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its workload. */
   private readonly byDeployment = new Map<string, Set<number>>();
-  private readonly settling = new Set<Promise<void>>();
-  /** One shared wait for idle(), however often a loop asks, settled when the follower goes idle or fails. */
-  private idleWait: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | undefined;
-  private fatal: unknown;
-  private fail: (error: unknown) => void = () => undefined;
 
   constructor(
     private readonly tracker: Tracker,
@@ -71,19 +63,22 @@ export class RolloutFollower {
     private readonly tuning: WatchTuning,
     private readonly log: (line: string) => void,
   ) {
-    this.failed = new Promise<never>((_resolve, reject) => {
-      this.fail = (error) => {
-        this.fatal ??= error;
-        reject(error);
-        this.wakeIdle();
-      };
-    });
-    this.failed.catch(() => undefined);
+    this.settlements = new Settlements(tracker, board, () => this.rollouts.size);
+  }
+
+  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
+  get outcomes(): ReadonlyMap<number, Status> {
+    return this.settlements.outcomes;
+  }
+
+  /** Rejects with the first failure retrying cannot mend (401/403, a failed exec plugin, a store that fails); never resolves. */
+  get failed(): Promise<never> {
+    return this.settlements.failed;
   }
 
   /** Whether a rollout is followed or an outcome is being committed: idle() will resolve later, not now. */
   get busy(): boolean {
-    return this.rollouts.size > 0 || this.settling.size > 0;
+    return this.settlements.busy;
   }
 
   has(id: number): boolean {
@@ -128,19 +123,7 @@ export class RolloutFollower {
 
   /** Resolves once nothing is left to follow and every outcome is committed; rejects on a fatal failure. */
   idle(): Promise<void> {
-    if (this.fatal !== undefined) return Promise.reject(this.fatal);
-    if (!this.busy) return Promise.resolve();
-    if (!this.idleWait) {
-      let resolve: () => void = () => undefined;
-      let reject: (error: unknown) => void = () => undefined;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      promise.catch(() => undefined);
-      this.idleWait = { promise, resolve, reject };
-    }
-    return this.idleWait.promise;
+    return this.settlements.idle();
   }
 
   /**
@@ -151,11 +134,11 @@ export class RolloutFollower {
     for (const rollout of [...this.rollouts.values()]) {
       if (this.tracker.get(rollout.id)?.status === 'running') {
         const explanation = `no outcome within ${limit}; last seen: ${rollout.message}`;
-        this.settleInBackground(rollout, { to: 'timeout', detail: explanation, error: explanation });
+        this.settlements.settle(rollout, { to: 'timeout', detail: explanation, error: explanation });
       }
       this.remove(rollout);
     }
-    await Promise.all(this.settling);
+    await this.settlements.drain();
   }
 
   /** Stops following the deployments whose lease this process has lost to another follower. */
@@ -163,7 +146,7 @@ export class RolloutFollower {
     for (const rollout of [...this.rollouts.values()]) {
       if (this.tracker.get(rollout.id)) continue;
       this.remove(rollout);
-      this.takenOver(rollout);
+      this.settlements.takenOver(rollout);
     }
   }
 
@@ -175,7 +158,7 @@ export class RolloutFollower {
     for (const watch of this.watches.values()) watch.stop();
     this.watches.clear();
     this.clusters.close();
-    await Promise.all(this.settling);
+    await this.settlements.drain();
   }
 
   private watchFor(key: string, cluster: KubeCluster, kind: WorkloadKind, namespace: string): NamespaceWatch {
@@ -198,7 +181,7 @@ export class RolloutFollower {
         if (!watch) return;
         for (const rollout of [...this.rollouts.values()]) if (rollout.watchKey === watchKey) this.judge(rollout, watch.current(rollout.name));
       },
-      failed: (error: ShiplogError) => this.fail(error),
+      failed: (error: ShiplogError) => this.settlements.fail(error),
     };
   }
 
@@ -210,50 +193,15 @@ export class RolloutFollower {
       this.board.update(rollout.id, rollout.label, verdict.message, rollout.since);
       return;
     }
-    this.settleInBackground(rollout, finalOutcome(verdict));
+    this.settlements.settle(rollout, finalOutcome(verdict));
     this.remove(rollout);
-  }
-
-  private settleInBackground(rollout: Rollout, outcome: RolloutOutcome): void {
-    const settled = this.settle(rollout, outcome).catch((error: unknown) => this.fail(error));
-    this.settling.add(settled);
-    void settled.finally(() => {
-      this.settling.delete(settled);
-      this.wakeIdle();
-    });
-  }
-
-  private async settle(rollout: Rollout, outcome: RolloutOutcome): Promise<void> {
-    let status: Status;
-    try {
-      status = await this.tracker.settle(rollout.id, outcome);
-    } catch (error) {
-      if (!(error instanceof LeaseLost)) throw error;
-      this.takenOver(rollout);
-      return;
-    }
-    this.outcomes.set(rollout.id, status);
-    const words = status === outcome.to ? outcome.detail : `already ${status} (another writer came first)`;
-    this.board.finish(rollout.id, rollout.label, `${status}: ${words} (${formatDuration(Date.now() - rollout.since)})`);
-  }
-
-  /** The other follower records its outcome; `track` reads it from the store once it is there. */
-  private takenOver(rollout: Rollout): void {
-    this.board.finish(rollout.id, rollout.label, 'taken over by another follower');
   }
 
   /** Called after a settle is registered, so idle() never resolves between the verdict and its commit. */
   private remove(rollout: Rollout): void {
     this.rollouts.delete(rollout.id);
     this.byDeployment.get(rollout.watchKey + rollout.name)?.delete(rollout.id);
-    this.wakeIdle();
-  }
-
-  private wakeIdle(): void {
-    if (!this.idleWait || (this.fatal === undefined && this.busy)) return;
-    if (this.fatal === undefined) this.idleWait.resolve();
-    else this.idleWait.reject(this.fatal);
-    this.idleWait = undefined;
+    this.settlements.wake();
   }
 }
 

@@ -11,9 +11,9 @@ import { progressDisplay } from '../../terminal/progress-display.js';
 import { unfollowableLine } from '../../tracking/follow-selection.js';
 import { interruptible } from '../../tracking/interrupt.js';
 import { Tracker } from '../../tracking/tracker.js';
+import { Followers } from '../followers.js';
 import { ClusterPool, type KubeChoice } from './cluster-pool.js';
 import { firstEnd, type FollowEnd } from './follow-end.js';
-import { RolloutFollower } from './rollout-follower.js';
 import { watchTuning } from './watch-tuning.js';
 
 export interface TrackRequest {
@@ -47,7 +47,7 @@ export interface TrackResult {
 const scanMs = envMs(process.env, 'SHIPLOG_TRACK_SCAN_MS') ?? 2_000;
 
 /**
- * `track`: follows Kubernetes deployments to their outcomes. The deployments it can claim (no live follower
+ * `track`: follows Kubernetes and Helm deployments to their outcomes. The deployments it can claim (no live follower
  * holds their lease) are followed through one watch per namespace; the others are looked at in the store every
  * few seconds until they end, or until their follower dies and this one can claim them. With `follow` the
  * store is also searched for newly recorded deployments. Stops on the deadline (followed `running` records
@@ -57,7 +57,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
   const tracker = new Tracker(store, 'watch');
   // One named deployment gets a spinner; several, or a watcher picking up new ones, the board.
   const board = await progressDisplay(request.out, !request.follow && request.refs.length === 1 ? 'one' : 'many');
-  const follower = new RolloutFollower(tracker, new ClusterPool(request.kube), board, watchTuning(), (line) => request.out.detail(line));
+  const follower = new Followers(tracker, new ClusterPool(request.kube), board, watchTuning(), (line) => request.out.detail(line));
   const ids = request.refs.map(([id]) => id);
   const seen = new Set(ids);
   const open = new Set(ids);
@@ -134,7 +134,7 @@ export async function trackRollouts(store: Store, request: TrackRequest): Promis
 }
 
 /** Why this process cannot follow the deployment (exit 5: its kubeconfig context is missing here, say); undefined when it can. */
-function unfollowable(follower: RolloutFollower, deployment: Deployment): ShiplogError | undefined {
+function unfollowable(follower: Followers, deployment: Deployment): ShiplogError | undefined {
   try {
     follower.check(deployment);
     return undefined;
