@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,8 +69,9 @@ export class JsonArraySpool {
  */
 export function writeJsonDocument(stream: StandardStream, value: unknown): void {
   const spools: JsonArraySpool[] = [];
-  // Unguessable, so no text in the document can pass for it.
-  const nonce = randomUUID();
+  // Unguessable, so no text in the document can pass for it. Web Crypto's global loads on first use: a static
+  // import of node:crypto would load Node's stream family at every start of the query bundle, which holds history.
+  const nonce = globalThis.crypto.randomUUID();
   const marker = (index: number) => `\u0000spool ${nonce} ${index}\u0000`;
   const text = JSON.stringify(value, (_key, item: unknown) => (item instanceof JsonArraySpool ? marker(spools.push(item) - 1) : item), 2);
   const pieces = text.split(new RegExp(`"\\\\u0000spool ${nonce} (\\d+)\\\\u0000"`));
