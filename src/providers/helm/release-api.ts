@@ -1,7 +1,8 @@
-import { CoreV1Api, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { EnvironmentError } from '../../errors.js';
 import { describeApiFailure, httpStatusOf, type ApiWhere } from '../kubernetes/api-failure.js';
 import type { KubeCluster } from '../kubernetes/cluster.js';
+import { CoreObjects, type ListPage } from '../kubernetes/core-objects.js';
 import { decodeRevision, revisionObjectName, UnreadableRevision, type HelmDriver, type HelmRevision } from './release-record.js';
 
 /** Objects a list asks for at a time: each holds a whole gzipped manifest, so a namespace's history comes in pages. */
@@ -32,11 +33,11 @@ export interface ReleaseHistory {
  * (objects labelled `owner=helm`, `name=RELEASE`), without the `helm` binary. Read only: shiplog never writes them.
  */
 export class HelmRecords {
-  private readonly core: CoreV1Api;
+  private readonly core: CoreObjects;
   private readonly where: ApiWhere;
 
   constructor(cluster: KubeCluster) {
-    this.core = new CoreV1Api(cluster.configuration);
+    this.core = new CoreObjects(cluster.configuration);
     this.where = cluster.where;
   }
 
@@ -49,8 +50,8 @@ export class HelmRecords {
     const labelSelector = release === undefined ? 'owner=helm' : `owner=helm,name=${release}`;
     const where = namespace === undefined ? 'all namespaces' : `namespace ${namespace}`;
     const [secrets, configMaps] = await Promise.allSettled([
-      this.listAll<V1Secret>((page) => (namespace === undefined ? this.core.listSecretForAllNamespaces(page) : this.core.listNamespacedSecret({ ...page, namespace })), labelSelector),
-      this.listAll<V1ConfigMap>((page) => (namespace === undefined ? this.core.listConfigMapForAllNamespaces(page) : this.core.listNamespacedConfigMap({ ...page, namespace })), labelSelector),
+      this.listAll<V1Secret>((page) => this.core.list('secrets', namespace, page), labelSelector),
+      this.listAll<V1ConfigMap>((page) => this.core.list('configmaps', namespace, page), labelSelector),
     ]);
     const refused = (result: PromiseSettledResult<unknown>) => result.status === 'rejected' && httpStatusOf(result.reason) === 403;
     for (const [result, kind] of [[secrets, 'Secrets'], [configMaps, 'ConfigMaps']] as const) {
@@ -80,7 +81,7 @@ export class HelmRecords {
     for (const kind of driver === undefined ? (['secret', 'configmap'] as const) : [driver]) {
       let object: V1Secret | V1ConfigMap;
       try {
-        object = kind === 'secret' ? await this.core.readNamespacedSecret({ namespace, name }) : await this.core.readNamespacedConfigMap({ namespace, name });
+        object = kind === 'secret' ? await this.core.read('secrets', namespace, name) : await this.core.read('configmaps', namespace, name);
       } catch (error) {
         if (httpStatusOf(error) === 404) continue;
         throw describeApiFailure(error, this.where, `reading Helm's record ${namespace}/${name}`);
@@ -93,15 +94,15 @@ export class HelmRecords {
   }
 
   private async listAll<T extends V1Secret | V1ConfigMap>(
-    list: (page: { labelSelector: string; limit: number; _continue?: string }) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
+    list: (page: ListPage) => Promise<{ items: T[]; metadata?: { continue?: string } }>,
     labelSelector: string,
   ): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined;
     do {
-      const page = await list({ labelSelector, limit: pageSize, ...(next ? { _continue: next } : {}) });
+      const page = await list({ labelSelector, limit: pageSize, ...(next ? { continue: next } : {}) });
       items.push(...page.items);
-      next = page.metadata?._continue || undefined;
+      next = page.metadata?.continue || undefined;
     } while (next);
     return items;
   }
