@@ -8,6 +8,7 @@ import { schemaIsCurrent } from './migrations.js';
 import type { Database } from './schema.js';
 import { openSqliteDatabase } from './sqlite-library.js';
 import { StoreMissingError } from './store-spec.js';
+import { withStatementCache } from './statement-cache.js';
 import { Store, type StoreAccess, type SyncTransaction } from './store.js';
 
 /** How long a writer waits for another process's transaction before giving up. */
@@ -22,7 +23,7 @@ const lastWriteBusyMs = 1_000;
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   constructor(private readonly database: BetterSqlite3.Database) {
-    super({ database });
+    super({ database: withStatementCache(database) });
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
