@@ -15,7 +15,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   }
 } else {
   // Node's own loader takes this small file, which has no code cache, faster than compiling it as a bundle does.
-  const { bundleFor, postgresStoreNamed } = require('../dist/bundle-choice.cjs');
+  const { bundleFor, heapFlagsFor, postgresStoreNamed } = require('../dist/bundle-choice.cjs');
+  const heapFlags = heapFlagsFor(args);
+  if (heapFlags !== undefined) require('node:v8').setFlagsFromString(heapFlags);
   require('./code-cache.js').useCodeCache();
   run(bundleFor(args), postgresStoreNamed(args, process.env));
 }

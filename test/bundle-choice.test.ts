@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bundleFor, queryCommandModules } from '../src/config/bundle-choice.js';
+import { bundleFor, heapFlagsFor, queryCommandModules } from '../src/config/bundle-choice.js';
 import { runCli } from './support/cli.js';
 
 const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -33,6 +34,24 @@ describe('which bundle a command line runs in', () => {
     [['hstory'], 'cli'],
   ])('%j runs in the %s bundle', (argv, bundle) => {
     expect(bundleFor(argv)).toBe(bundle);
+  });
+
+  it.each([
+    [['import', '--from', 'klepaas', 'old.db'], true],
+    [['--db', 'x.db', '--json', 'cleanup', '--duplicates'], true],
+    [['history', '--all'], false],
+    [['stats'], false],
+    [['deploy', '--app', 'import'], false],
+    [['--db', 'cleanup', 'status'], false],
+  ])('%j keeps a small heap: %s', (argv, bulk) => {
+    expect(heapFlagsFor(argv) !== undefined).toBe(bulk);
+  });
+
+  it("a bulk command's heap settings are flags this Node's V8 knows (it names an unknown one on stderr and runs on)", () => {
+    const flags = heapFlagsFor(['import'])!;
+    const result = spawnSync(process.execPath, ['-e', `require('node:v8').setFlagsFromString(${JSON.stringify(flags)})`], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 
   it('the query bundle holds the query commands and none of the others, nor any provider', () => {
