@@ -144,6 +144,6 @@ describe('zsh and fish completion scripts', () => {
     const check = spawnSync('fish', ['--no-execute', file], { encoding: 'utf8' });
 
     expect(check.status, check.stderr).toBe(0);
-    expect(script).toContain("complete -c shiplog -n '__fish_seen_subcommand_from import' -l from -x -a 'klepaas sbkube'");
+    expect(script).toContain("complete -c shiplog -n '__fish_seen_subcommand_from import' -l from -x -a 'klepaas sbkube helm'");
   });
 });
