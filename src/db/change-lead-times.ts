@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import { medianByBucket, pagesOf, type StoreDialect } from './dialect.js';
+import { medianByBucket, type StoreDialect } from './dialect.js';
+import { pagesOfRawRows } from './row-stream.js';
 import { groupOf, inSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import { countInRanges } from './range-counts.js';
 import { msBetween } from './sql-time.js';
@@ -89,7 +90,7 @@ export async function storedLeadTimes(q: Queryable, kind: StoreDialect['kind'], 
 /** The changes whose commit time only a checkout can tell, a page at a time. */
 export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<UnrecordedChange[]> {
   const query = sql<{ bucket: string; sha: string; completed_at: string | null }>`select bucket, sha, completed_at from (${changes(kind, filter, grouping)}) as c where flag = 1`;
-  for await (const page of pagesOf(kind, q, query, pageSize)) {
+  for await (const page of pagesOfRawRows(q, kind, query, pageSize)) {
     yield page.filter((row) => row.completed_at !== null).map((row) => ({ bucket: String(row.bucket), sha: row.sha, completedAt: row.completed_at! }));
   }
 }
@@ -97,7 +98,7 @@ export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'
 /** The lead times the store knows, a page at a time: what a median over them and a checkout's must read. */
 export async function* storedLeadTimeValues(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<{ bucket: string; value: number }[]> {
   const query = sql<{ bucket: string; value: number | string }>`select bucket, value from (${changes(kind, filter, grouping)}) as c where value is not null`;
-  for await (const page of pagesOf(kind, q, query, pageSize)) yield page.map((row) => ({ bucket: String(row.bucket), value: Number(row.value) }));
+  for await (const page of pagesOfRawRows(q, kind, query, pageSize)) yield page.map((row) => ({ bucket: String(row.bucket), value: Number(row.value) }));
 }
 
 /** How many of the lead times the store knows fall in each range: below each bound and at or above the one before. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { EnvironmentError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -49,38 +49,4 @@ export interface BucketMedian {
   measured: number | string;
   flagged: number | string;
   median: number | string | null;
-}
-
-/**
- * The rows of a query, a page at a time, so a long history is read in bounded memory: SQLite steps its statement,
- * PostgreSQL reads through a cursor, which lives in the read transaction `q` must be.
- */
-export async function* pagesOf<Row>(kind: StoreDialect['kind'], q: Kysely<Database> | Transaction<Database>, query: RawBuilder<Row>, pageSize: number): AsyncGenerator<Row[]> {
-  if (kind === 'sqlite') {
-    let page: Row[] = [];
-    for await (const row of q.selectFrom(sql`(${query})`.as('r')).selectAll().stream()) {
-      page.push(row as Row);
-      if (page.length === pageSize) {
-        yield page;
-        page = [];
-      }
-    }
-    if (page.length > 0) yield page;
-    return;
-  }
-  await sql`declare shiplog_pages no scroll cursor for ${query}`.execute(q);
-  let failed = false;
-  try {
-    for (;;) {
-      const { rows } = await sql<Row>`fetch forward ${sql.lit(pageSize)} from shiplog_pages`.execute(q);
-      if (rows.length > 0) yield rows;
-      if (rows.length < pageSize) return;
-    }
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    // After a failed statement the transaction accepts nothing more; closing the cursor would only hide the error.
-    if (!failed) await sql`close shiplog_pages`.execute(q);
-  }
 }
