@@ -114,10 +114,11 @@ async function measure(shape: Shape): Promise<Measurement> {
     const committedAt = new Map<number, number>();
     const reader = new BetterSqlite3(db, { readonly: true });
     const readCommitted = reader.prepare<[], { id: number }>("select id from deployments where status <> 'running'");
-    const sampleStore = setInterval(() => {
+    const sampleCommitted = () => {
       const now = Date.now();
       for (const { id } of readCommitted.all()) if (!committedAt.has(id)) committedAt.set(id, now);
-    }, 20);
+    };
+    const sampleStore = setInterval(sampleCommitted, 20);
 
     await Promise.race([api.waitForWatches(shape.namespaces), exited]);
     names.forEach(([namespace, name], index) => {
@@ -126,6 +127,8 @@ async function measure(shape: Shape): Promise<Measurement> {
     const exitCode = await exited;
     clearInterval(sampleRss);
     clearInterval(sampleStore);
+    // track exits as soon as its last status commits, often before the next 20 ms sample: one more read sees it.
+    sampleCommitted();
     reader.close();
     if (exitCode !== 0) console.log(`track exited ${exitCode}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const delays: number[] = [];
