@@ -18,41 +18,65 @@ const stepSeconds = 120;
 /**
  * SQL that builds the history inside the database, set-based (a recursive CTE on SQLite, generate_series on
  * PostgreSQL): `records - duplicates` deployments of 200 apps in 5 environments two minutes apart, mostly
- * successes with some failures and cancellations; then `duplicates` of them written again as klepaas wrote them,
- * the same app, environment, commit, version and rollback flag at the very same time, half of them left `stale`;
- * then two events a record (its start and its end).
+ * successes with some failures and cancellations, spread so that each app and environment fails now and then and
+ * recovers; one in a hundred is a rollback of the same app and environment's deployment before it. The newest
+ * third of them carry the commits they brought, as shiplog records them since it keeps commit times: their own
+ * commit and one older. Then `duplicates` of them are written again as klepaas wrote them, the same app,
+ * environment, commit, version and rollback flag at the very same time, half of them left `stale`; then two events
+ * a record (its start and its end).
  */
 export function scaleHistory(kind: Kind, shape: ScaleShape): string[] {
   const originals = shape.records - shape.duplicates;
   const columns = 'key, app, env, version, commit_sha, repo, provider, status, is_rollback, operator, created_at, started_at, completed_at';
-  const status = `case when i % 25 in (0, 1) then 'failed' when i % 25 = 2 then 'cancelled' else 'success' end`;
+  // The status turns with the step as well as the app, so no app and environment only ever fails.
+  const turn = `((i / ${apps}) * 7 + i) % 25`;
+  const isRollback = (step: string) => `(${step} / ${apps * envs}) % 2 = 1 and ${step} % 50 = 7`;
+  const status = `case when ${isRollback('i')} then 'success' when ${turn} in (0, 1) then 'failed' when ${turn} = 2 then 'cancelled' else 'success' end`;
+  const rollback = `case when ${isRollback('i')} then 1 else 0 end`;
+  // The same app and environment come round every apps × envs steps: the deployment a rollback undid, in the
+  // stretch of steps without rollbacks (isRollback).
+  const pairStep = apps * envs;
   const start = shape.start.toISOString();
   const originalsSql =
     kind === 'sqlite'
       ? `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${originals})
          insert into deployments (${columns})
          select 'dep_o' || i, 'app' || (i % ${apps}), 'env' || ((i / ${apps}) % ${envs}), '1.' || i, printf('%040x', i), 'acme/app' || (i % ${apps}), 'command',
-           ${status}, 0, 'ci', ${sqliteAt(start, 'i', 0)}, ${sqliteAt(start, 'i', 2)}, ${sqliteAt(start, 'i', 62)}
+           ${status}, ${rollback}, 'ci', ${sqliteAt(start, 'i', 0)}, ${sqliteAt(start, 'i', 2)}, ${sqliteAt(start, 'i', 62)}
          from n`
       : `insert into deployments (${columns})
          select 'dep_o' || i, 'app' || (i % ${apps}), 'env' || ((i / ${apps}) % ${envs}), '1.' || i, lpad(to_hex(i), 40, '0'), 'acme/app' || (i % ${apps}), 'command',
-           ${status}, 0, 'ci', ${postgresAt(start, 'i', 0)}, ${postgresAt(start, 'i', 2)}, ${postgresAt(start, 'i', 62)}
+           ${status}, ${rollback}, 'ci', ${postgresAt(start, 'i', 0)}, ${postgresAt(start, 'i', 2)}, ${postgresAt(start, 'i', 62)}
          from generate_series(1, ${originals}) as i`;
   // Eleven in 27 of the originals can be copied: enough for 27% of the whole to be copies.
   const copies = `insert into deployments (${columns})
     select key || 'd', app, env, version, commit_sha, repo, provider, case when id % 2 = 0 then 'stale' else status end, is_rollback, operator,
       created_at, started_at, case when id % 2 = 0 then null else completed_at end
     from deployments where id % 27 < 11 order by id limit ${shape.duplicates}`;
+  const rolledBack = `update deployments set rolled_back_by = id + ${pairStep}
+    where id + ${pairStep} <= ${originals} and ${isRollback(`(id + ${pairStep})`)} and status = 'success'`;
+  const rollbackOf = `update deployments set rollback_of = id - ${pairStep} where ${isRollback('id')} and id <= ${originals}`;
+  const recordedSince = originals - Math.floor(originals / 3);
+  const hoursBefore = (hours: string) => (kind === 'sqlite' ? `strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '-' || (${hours}) || ' hours')` : postgresShift('created_at', hours));
+  const older = kind === 'sqlite' ? `printf('%040x', id + 100000000)` : `lpad(to_hex(id + 100000000), 40, '0')`;
+  const commits = `insert into deployment_commits (deployment_id, sha, committed_at, shallow)
+    select id, commit_sha, ${hoursBefore('1 + id % 47')}, 0 from deployments where id > ${recordedSince} and is_rollback = 0
+    union all
+    select id, ${older}, ${hoursBefore('30 + id % 170')}, 0 from deployments where id > ${recordedSince} and is_rollback = 0`;
   const events = [
     `insert into deployment_events (deployment_id, at, from_status, to_status, source, detail) select id, created_at, null, 'running', 'cli', null from deployments`,
     `insert into deployment_events (deployment_id, at, from_status, to_status, source, detail)
      select id, coalesce(completed_at, started_at), 'running', status, case when status = 'stale' then 'cleanup' else 'command' end, null from deployments`,
   ];
-  return [originalsSql, copies, ...events];
+  return [originalsSql, rolledBack, rollbackOf, commits, copies, ...events];
 }
 
 function sqliteAt(start: string, step: string, plusSeconds: number): string {
   return `strftime('%Y-%m-%dT%H:%M:%fZ', '${start}', (${step} * ${stepSeconds} + ${plusSeconds}) || ' seconds')`;
+}
+
+function postgresShift(column: string, minusHours: string): string {
+  return `to_char((cast(${column} as timestamptz) - (${minusHours}) * interval '1 hour') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 function postgresAt(start: string, step: string, plusSeconds: number): string {

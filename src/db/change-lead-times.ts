@@ -1,9 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
-import { medianByBucket, type StoreDialect } from './dialect.js';
+import type { StoreDialect } from './dialect.js';
 import { pagesOfRawRows } from './row-stream.js';
-import { groupOf, inSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { inSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import { countInRanges } from './range-counts.js';
-import { msBetween } from './sql-time.js';
 import type { Queryable } from './store.js';
 
 /** A group's changes and the lead times the store knows (see changes below). */
@@ -23,73 +22,48 @@ export interface UnrecordedChange {
   completedAt: string;
 }
 
-/**
- * One row a change: each commit a successful deployment that is not a rollback brought (deployment_commits), or, for
- * a record without commits, its own commit (or the record itself when it has none), taken at the first success of
- * it in its app and environment (and group). `value` is its lead time, from commit to that success, where the store
- * knows the commit time and the clocks agree on the order; `flag` marks a change whose commit time only a checkout
- * can tell.
- *
- * Records without commits are most of a long history: their first successes are found in the order of the
- * deployments_changes index (a change's first row in its group is the one whose predecessor by time is in another
- * group, or none), so the database sorts nothing. Only the few that share a commit with recorded commits join
- * those, to be ranked with them.
- */
-function changes(kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): RawBuilder<{ bucket: string; sha: string; completed_at: string | null; committed_at: string | null; value: number | null; flag: number }> {
-  const successes = (alias: string) => sql`${inSpan(filter, alias)} and ${sql.ref(`${alias}.status`)} = 'success' and ${sql.ref(`${alias}.is_rollback`)} = 0`;
-  const group = (alias: string) => groupOf(kind, grouping, sql.ref(`${alias}.created_at`));
-  // A record without commits whose commit another record of its app, environment and group brought. Looked up
-  // among the recorded commits gathered once: a lookup correlated with the deployments table lets SQLite start from
-  // every deployment of the pair, for each of 700,000 records.
-  const shared = sql`exists (select 1 from recorded r where r.sha = d.commit_sha and r.app = d.app and r.env = d.env and r.bucket = ${group('d')})`;
-  const unrecorded = (sharing: boolean) => sql`
-    select ${group('d')} as bucket, d.app, d.env, d.commit_sha as sha, d.created_at, d.id, d.completed_at
-    from deployments d
-    where ${successes('d')} and not exists (select 1 from deployment_commits c where c.deployment_id = d.id) and ${sharing ? shared : sql`not ${shared}`}`;
-  return sql`
-    with recorded as (
-      select distinct ${group('o')} as bucket, o.app, o.env, c.sha
-      from deployment_commits c join deployments o on o.id = c.deployment_id
-      where ${successes('o')}
-    ), ranked as (
-      select bucket, app, env, sha, completed_at,
-        max(committed_at) over (partition by bucket, app, env, sha) as committed_at,
-        row_number() over (partition by bucket, app, env, sha order by created_at, id) as nth
-      from (
-        select ${group('d')} as bucket, d.app, d.env, c.sha, d.created_at, d.id, d.completed_at, c.committed_at
-        from deployments d join deployment_commits c on c.deployment_id = d.id
-        where ${successes('d')}
-        union all
-        select bucket, app, env, sha, created_at, id, completed_at, null from (${unrecorded(true)}) as shared
-      ) as together
-    ), alone as (
-      select bucket, sha, completed_at, lag(bucket) over (partition by app, env, sha order by created_at, id) as before
-      from (${unrecorded(false)}) as unshared
-    ), firsts as (
-      select bucket, sha, completed_at, committed_at from ranked where nth = 1
-      union all
-      select bucket, coalesce(sha, '#'), completed_at, null from alone where sha is null or before is null or before <> bucket
-    )
-    select bucket, sha, completed_at, committed_at,
-      case when committed_at is not null and completed_at >= committed_at then ${msBetween(kind, sql.ref('committed_at'), sql.ref('completed_at'))} end as value,
-      case when committed_at is null and sha <> '#' then 1 else 0 end as flag
-    from firsts`;
+/** The group a change counts in: the span, or the week of its first success. */
+function bucketOf(grouping: Grouping): RawBuilder<string> {
+  return grouping === 'span' ? sql<string>`'span'` : sql<string>`week`;
 }
 
-/** Each group's changes, with the median of the lead times the store knows. */
-export async function storedLeadTimes(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): Promise<Map<string, StoredLeadTimes>> {
-  const { rows } = await medianByBucket(kind, changes(kind, filter, grouping)).execute(q);
-  return new Map(
-    rows.map((row) => [
-      String(row.bucket),
-      { changes: Number(row.total), measured: Number(row.measured), medianMs: row.median === null ? null : Number(row.median), unrecorded: Number(row.flagged) },
-    ]),
-  );
+/** A change whose commit time only a checkout can tell (a record made before shiplog kept commits), not one without a commit (`#id`). */
+const unrecordedChange = sql`committed_at is null and substr(sha, 1, 1) <> '#'`;
+
+/**
+ * Each group's changes (see db/delivered-changes.ts), counted in one scan of the narrow table, and the median of
+ * the lead times the store knows: the middle one or two of each group, read in the order of a lead-time index.
+ */
+export async function storedLeadTimes(q: Queryable, filter: SpanFilter, grouping: Grouping): Promise<Map<string, StoredLeadTimes>> {
+  const { rows } = await sql<{ bucket: string; total: number | string; measured: number | string; flagged: number | string }>`
+    select ${bucketOf(grouping)} as bucket, count(*) as total, count(lead_ms) as measured, sum(case when ${unrecordedChange} then 1 else 0 end) as flagged
+    from delivered_changes
+    where ${inSpan(filter, 'delivered_changes')}
+    group by 1`.execute(q);
+  const groups = new Map<string, StoredLeadTimes>();
+  for (const row of rows) {
+    const bucket = String(row.bucket);
+    const measured = Number(row.measured);
+    const medianMs = measured === 0 ? null : await middleLeadTime(q, filter, grouping === 'span' ? undefined : bucket, measured);
+    groups.set(bucket, { changes: Number(row.total), measured, medianMs, unrecorded: Number(row.flagged) });
+  }
+  return groups;
+}
+
+/** The median of `measured` known lead times of the span, or of one week of it: the mean of the middle two for an even count, as DORA's medians are taken. */
+async function middleLeadTime(q: Queryable, filter: SpanFilter, week: string | undefined, measured: number): Promise<number> {
+  const { rows } = await sql<{ lead_ms: number | string }>`
+    select lead_ms from delivered_changes
+    where lead_ms is not null and ${inSpan(filter, 'delivered_changes')} ${week === undefined ? sql`` : sql`and week = ${week}`}
+    order by lead_ms
+    limit ${2 - (measured % 2)} offset ${Math.floor((measured - 1) / 2)}`.execute(q);
+  return rows.reduce((total, row) => total + Number(row.lead_ms), 0) / rows.length;
 }
 
 /** The changes whose commit time only a checkout can tell, a page at a time. */
 export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<UnrecordedChange[]> {
-  const query = sql<{ bucket: string; sha: string; completed_at: string | null }>`select bucket, sha, completed_at from (${changes(kind, filter, grouping)}) as c where flag = 1`;
+  const query = sql<{ bucket: string; sha: string; completed_at: string | null }>`
+    select ${bucketOf(grouping)} as bucket, sha, completed_at from delivered_changes where ${inSpan(filter, 'delivered_changes')} and ${unrecordedChange}`;
   for await (const page of pagesOfRawRows(q, kind, query, pageSize)) {
     yield page.filter((row) => row.completed_at !== null).map((row) => ({ bucket: String(row.bucket), sha: row.sha, completedAt: row.completed_at! }));
   }
@@ -97,11 +71,12 @@ export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'
 
 /** The lead times the store knows, a page at a time: what a median over them and a checkout's must read. */
 export async function* storedLeadTimeValues(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<{ bucket: string; value: number }[]> {
-  const query = sql<{ bucket: string; value: number | string }>`select bucket, value from (${changes(kind, filter, grouping)}) as c where value is not null`;
+  const query = sql<{ bucket: string; value: number | string }>`
+    select ${bucketOf(grouping)} as bucket, lead_ms as value from delivered_changes where ${inSpan(filter, 'delivered_changes')} and lead_ms is not null`;
   for await (const page of pagesOfRawRows(q, kind, query, pageSize)) yield page.map((row) => ({ bucket: String(row.bucket), value: Number(row.value) }));
 }
 
 /** How many of the lead times the store knows fall in each range: below each bound and at or above the one before. */
-export async function storedLeadTimeCounts(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, belowMs: readonly number[]): Promise<number[]> {
-  return countInRanges(q, sql`select value from (${changes(kind, filter, 'span')}) as c where value is not null`, belowMs);
+export async function storedLeadTimeCounts(q: Queryable, filter: SpanFilter, belowMs: readonly number[]): Promise<number[]> {
+  return countInRanges(q, sql`select lead_ms as value from delivered_changes where ${inSpan(filter, 'delivered_changes')} and lead_ms is not null`, belowMs);
 }

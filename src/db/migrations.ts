@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { EnvironmentError } from '../errors.js';
+import { createDeliveredChanges } from './delivered-changes.js';
 import type { StoreDialect } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -146,6 +147,13 @@ export const migrations: readonly Migration[] = [
         where status = 'success' and is_rollback = 0`.execute(tx);
       await sql`create index deployment_commits_sha on deployment_commits (sha)`.execute(tx);
     },
+  },
+  {
+    // Each change at the first success that delivered it, kept by triggers (db/delivered-changes.ts): lead time over
+    // years of history is a scan of this table, not a search for first successes. The fill takes about ten seconds
+    // a million deployments, once.
+    name: '007_delivered_changes',
+    up: (tx, dialect) => createDeliveredChanges(tx, dialect.kind),
   },
 ];
 

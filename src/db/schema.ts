@@ -12,6 +12,7 @@ export interface Database {
   merged_deployments: MergedDeploymentsTable;
   last_successes: LastSuccessesTable;
   deployment_commits: DeploymentCommitsTable;
+  delivered_changes: DeliveredChangesTable;
   shiplog_migrations: MigrationsTable;
 }
 
@@ -83,6 +84,27 @@ export interface DeploymentCommitsTable {
   committed_at: string;
   /** 1 when the checkout was shallow and this row is the head alone, standing for commits it could not read. */
   shallow: number;
+}
+
+/**
+ * Each change (a commit a success that is not a rollback brought, or such a success without a commit, keyed `#id`)
+ * of an app and environment at the first success that delivered it. Written only by the database's triggers (see
+ * db/delivered-changes.ts), never by shiplog's code.
+ */
+export interface DeliveredChangesTable {
+  app: string;
+  env: string;
+  sha: string;
+  deployment_id: number;
+  /** The first success's creation time: the span and week the change counts in. */
+  created_at: string;
+  /** The Monday (UTC) of the week of created_at, `YYYY-MM-DD`: the report's weekly trend groups by it. */
+  week: string;
+  completed_at: string | null;
+  /** The commit time, where a success recorded it. */
+  committed_at: string | null;
+  /** From commit to the first success's completion, when both are known and in that order; PostgreSQL answers text. */
+  lead_ms: number | string | null;
 }
 
 export interface MigrationsTable {

@@ -33,7 +33,7 @@ const namedCommits = 3;
  * one median over both.
  */
 export async function readLeadTimes(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, checkoutDir?: string): Promise<LeadTimeReading> {
-  const stored = await storedLeadTimes(q, kind, filter, grouping);
+  const stored = await storedLeadTimes(q, filter, grouping);
   const unrecorded = [...stored.values()].reduce((total, group) => total + group.unrecorded, 0);
   if (unrecorded === 0) return { byGroup: mapValues(stored, (group) => figures(group, 0, group.medianMs, null)), fromCheckout: new Map() };
   const checkout = openCheckout(checkoutDir);

@@ -48,7 +48,7 @@ export function timelineShare(environments: number): number {
 export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, checkoutDir?: string): Promise<ReportRows> {
   const span = await readDeliveryFigures(q, kind, filter, 'span', checkoutDir);
   const weeks = await readDeliveryFigures(q, kind, filter, 'week', checkoutDir);
-  const storedLeadTimes = await storedLeadTimeCounts(q, kind, filter, leadTimeEdges.map((edge) => edge.belowMs));
+  const storedLeadTimes = await storedLeadTimeCounts(q, filter, leadTimeEdges.map((edge) => edge.belowMs));
   const fromCheckout = histogram(span.leadTimesFromCheckout.get('span') ?? [], leadTimeEdges);
   const leadTimes = fromCheckout.map((bucket, index) => ({ label: bucket.label, count: bucket.count + storedLeadTimes[index]! }));
   const durationCounts = await countDurations(q, kind, filter, durationEdges.map((edge) => edge.belowMs));

@@ -1,0 +1,215 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openStore } from '../src/db/open-store.js';
+import type { Store } from '../src/db/store.js';
+import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+
+/** What delivered_changes should hold, worked out in JavaScript from the whole history: the oracle the triggers are held to. */
+interface Change {
+  app: string;
+  env: string;
+  sha: string;
+  deploymentId: number;
+  createdAt: string;
+  week: string;
+  completedAt: string | null;
+  committedAt: string | null;
+  leadMs: number | null;
+}
+
+interface Row {
+  id: number;
+  app: string;
+  env: string;
+  status: string;
+  is_rollback: number;
+  commit_sha: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+async function expectedChanges(store: Store): Promise<Change[]> {
+  const { deployments, commits } = await store.read(async (tx) => ({
+    deployments: (await sql<Row>`select id, app, env, status, is_rollback, commit_sha, created_at, completed_at from deployments`.execute(tx)).rows,
+    commits: (await sql<{ deployment_id: number; sha: string; committed_at: string }>`select deployment_id, sha, committed_at from deployment_commits`.execute(tx)).rows,
+  }));
+  const byKey = new Map<string, { first: Row; known: string | null; sha: string }>();
+  for (const d of deployments.filter((row) => row.status === 'success' && Number(row.is_rollback) === 0)) {
+    const own = commits.filter((c) => Number(c.deployment_id) === Number(d.id));
+    const brought = own.length > 0 ? own.map((c) => ({ sha: c.sha, committedAt: c.committed_at as string | null })) : [{ sha: d.commit_sha ?? `#${d.id}`, committedAt: null }];
+    for (const { sha, committedAt } of brought) {
+      const key = `${d.app}/${d.env}/${sha}`;
+      const seen = byKey.get(key);
+      const earlier = !seen || d.created_at < seen.first.created_at || (d.created_at === seen.first.created_at && Number(d.id) < Number(seen.first.id));
+      const known = [seen?.known ?? null, committedAt].filter((time): time is string => time !== null).sort().pop() ?? null;
+      byKey.set(key, { first: earlier ? d : seen!.first, known, sha });
+    }
+  }
+  return [...byKey.values()]
+    .map(({ first, known, sha }) => ({
+      app: first.app,
+      env: first.env,
+      sha,
+      deploymentId: Number(first.id),
+      createdAt: first.created_at,
+      week: mondayOf(first.created_at),
+      completedAt: first.completed_at,
+      committedAt: known,
+      leadMs: known !== null && first.completed_at !== null && first.completed_at >= known ? Date.parse(first.completed_at) - Date.parse(known) : null,
+    }))
+    .sort(byChange);
+}
+
+async function storedChanges(store: Store): Promise<Change[]> {
+  const rows = await store.read((tx) => tx.selectFrom('delivered_changes').selectAll().execute());
+  return rows
+    .map((row) => ({
+      app: row.app,
+      env: row.env,
+      sha: row.sha,
+      deploymentId: Number(row.deployment_id),
+      createdAt: row.created_at,
+      week: row.week,
+      completedAt: row.completed_at,
+      committedAt: row.committed_at,
+      leadMs: row.lead_ms === null ? null : Number(row.lead_ms),
+    }))
+    .sort(byChange);
+}
+
+/** The Monday (UTC) of the week a time falls in, `YYYY-MM-DD`. */
+function mondayOf(time: string): string {
+  const day = new Date(time);
+  const sinceMonday = (day.getUTCDay() + 6) % 7;
+  return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() - sinceMonday)).toISOString().slice(0, 10);
+}
+
+function byChange(a: Change, b: Change): number {
+  const x = `${a.app}/${a.env}/${a.sha}`;
+  const y = `${b.app}/${b.env}/${b.sha}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A small deterministic generator, so a failing sequence can be replayed from its seed. */
+function random(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state % n;
+  };
+}
+
+const times = ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.000Z', '2026-03-01T11:30:00.000Z', '2026-03-02T09:15:00.250Z', '2026-03-03T00:00:00.000Z'];
+const later = (time: string, pick: (n: number) => number) => new Date(Date.parse(time) + (1 + pick(90)) * 60_000).toISOString();
+const shas = ['aaaa01', 'aaaa02', 'aaaa03', 'bbbb01', 'bbbb02'];
+const statuses = ['success', 'success', 'success', 'failed', 'cancelled', 'timeout'] as const;
+
+/**
+ * One random change to the history, as any path of shiplog or an operator's SQL could make it: inserts (one or
+ * several in a statement), status, time and commit changes, deletes (one or several), and commit rows added and
+ * removed. Sharing commits, times and pairs often, so first successes tie and move.
+ */
+async function randomChange(store: Store, pick: (n: number) => number, serial: number): Promise<void> {
+  const anyOf = <T,>(values: readonly T[]): T => values[pick(values.length)]!;
+  const newRow = (n: number) => {
+    const created = anyOf(times);
+    return {
+      key: `dep_${serial}_${n}`,
+      app: anyOf(['web', 'api']),
+      env: 'prod',
+      provider: 'command' as const,
+      status: anyOf(statuses),
+      is_rollback: pick(8) === 0 ? 1 : 0,
+      commit_sha: pick(5) === 0 ? null : anyOf(shas),
+      created_at: created,
+      completed_at: pick(10) === 0 ? null : later(created, pick),
+    };
+  };
+  await store.write(async (tx) => {
+    const ids = (await tx.selectFrom('deployments').select('id').execute()).map((row) => Number(row.id));
+    const some = () => anyOf(ids);
+    // Inserts come more often than the rest, so the history grows as it changes.
+    const change = ids.length < 4 ? 0 : pick(11);
+    switch (change > 8 ? 0 : change) {
+      case 0:
+        await tx.insertInto('deployments').values(newRow(0)).execute();
+        break;
+      case 1:
+        await tx.insertInto('deployments').values([newRow(0), newRow(1), newRow(2)]).execute();
+        break;
+      case 2:
+        await tx.updateTable('deployments').set({ status: anyOf(statuses) }).where('id', '=', some()).execute();
+        break;
+      case 3:
+        await tx.updateTable('deployments').set({ completed_at: later(anyOf(times), pick), created_at: anyOf(times) }).where('id', '=', some()).execute();
+        break;
+      case 4:
+        await tx.updateTable('deployments').set({ commit_sha: pick(4) === 0 ? null : anyOf(shas), is_rollback: pick(6) === 0 ? 1 : 0 }).where('id', '=', some()).execute();
+        break;
+      case 5:
+        await tx.deleteFrom('deployments').where('id', '=', some()).execute();
+        break;
+      case 6:
+        await tx.deleteFrom('deployments').where('id', 'in', [some(), some(), some()]).execute();
+        break;
+      case 7:
+        await tx
+          .insertInto('deployment_commits')
+          .values({ deployment_id: some(), sha: anyOf(shas), committed_at: anyOf(times), shallow: 0 })
+          .onConflict((conflict) => conflict.doNothing())
+          .execute();
+        break;
+      default:
+        await tx.deleteFrom('deployment_commits').where('deployment_id', '=', some()).execute();
+    }
+  });
+}
+
+describeEachStore('each change at the first success that delivered it, on %s', (kind) => {
+  let test: TestStore;
+  let store: Store;
+  beforeEach(async () => {
+    test = await createTestStore(kind);
+    store = await openStore(test.spec);
+  });
+  afterEach(async () => {
+    await store.close();
+    await test.cleanup();
+  });
+
+  for (const seed of [1, 2]) {
+    it(`stays exact through 150 random changes to deployments and their commits (seed ${seed})`, async () => {
+      const pick = random(seed);
+      for (let serial = 0; serial < 150; serial++) {
+        await randomChange(store, pick, serial);
+        expect(await storedChanges(store), `after change ${serial}`).toEqual(await expectedChanges(store));
+      }
+      expect((await storedChanges(store)).length).toBeGreaterThan(3);
+    });
+  }
+
+  it('is filled from the history of a store made before it', async () => {
+    const pick = random(3);
+    for (let serial = 0; serial < 60; serial++) await randomChange(store, pick, serial);
+    const expected = await expectedChanges(store);
+    await store.write(async (tx) => {
+      await sql`drop table delivered_changes`.execute(tx);
+      for (const trigger of ['delivered_changes_insert', 'delivered_changes_update', 'delivered_changes_delete']) {
+        await sql`drop trigger ${sql.raw(trigger)}${sql.raw(kind === 'postgres' ? ' on deployments' : '')}`.execute(tx);
+      }
+      if (kind === 'postgres') {
+        await sql`drop trigger delivered_changes_commits on deployment_commits`.execute(tx);
+        for (const fn of ['delivered_changes_recompute', 'delivered_changes_keys', 'delivered_changes_follow_inserts', 'delivered_changes_follow_change', 'delivered_changes_follow_commit']) {
+          await sql`drop function ${sql.raw(fn)}`.execute(tx);
+        }
+      } else {
+        for (const trigger of ['delivered_changes_commit_insert', 'delivered_changes_commit_delete', 'delivered_changes_commit_update']) await sql`drop trigger ${sql.raw(trigger)}`.execute(tx);
+      }
+      await tx.deleteFrom('shiplog_migrations').where('name', '=', '007_delivered_changes').execute();
+    });
+    await store.close();
+    store = await openStore(test.spec);
+    expect(expected.length).toBeGreaterThan(3);
+    expect(await storedChanges(store)).toEqual(expected);
+  });
+});
