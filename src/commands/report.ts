@@ -1,5 +1,6 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { withSmallSorts } from '../db/sort-memory.js';
 import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { reportModel } from '../insights/report/report-model.js';
@@ -21,7 +22,7 @@ export async function run(ctx: CommandContext, options: ReportOptions): Promise<
   const file = valid.optionalIdentifier(options.html, '--html', 4_096)!;
   const until = Date.now();
   const since = parseSince(options.since ?? '30d', until);
-  const rows = await withStore(ctx, (store) => store.read((tx) => readReportRows(tx, store.dialect.kind, { app, env, since })), 'read');
+  const rows = await withStore(ctx, (store) => store.read((tx) => withSmallSorts(tx, store.dialect.kind, () => readReportRows(tx, store.dialect.kind, { app, env, since }))), 'read');
   const model = reportModel(rows, { app: app ?? null, env: env ?? null, span: { sinceMs: Date.parse(since), untilMs: until } });
   const page = reportPage(model);
   writeWhole(file, page);

@@ -1,3 +1,5 @@
+import { withSmallSorts } from '../db/sort-memory.js';
+import { wholeSpan } from '../db/span-filter.js';
 import * as valid from '../deployment/validate.js';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import { readDeliveryFigures } from '../insights/delivery-figures.js';
@@ -40,10 +42,12 @@ export async function run(ctx: CommandContext, options: StatsOptions): Promise<E
   const { figures, targets } = await withStore(
     ctx,
     (store) =>
-      store.read(async (tx) => ({
-        figures: (await readDeliveryFigures(tx, store.dialect.kind, { app, env, since }, 'span')).groups.get('span') ?? noDeliveries,
-        targets: format === 'openmetrics' ? await countByTarget(tx, { app, env }) : [],
-      })),
+      store.read((tx) =>
+        withSmallSorts(tx, store.dialect.kind, async () => ({
+          figures: (await readDeliveryFigures(tx, store.dialect.kind, { app, env, since }, 'span')).groups.get(wholeSpan) ?? noDeliveries,
+          targets: format === 'openmetrics' ? await countByTarget(tx, { app, env }) : [],
+        })),
+      ),
     'read',
   );
   const span = { sinceMs: Date.parse(since), untilMs: until };

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { pagesOfRawRows } from './row-stream.js';
-import { inSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { groupsOf, inSpan, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import { countInRanges } from './range-counts.js';
 import type { Queryable } from './store.js';
 
@@ -24,7 +24,7 @@ export interface UnrecordedChange {
 
 /** The group a change counts in: the span, or the week of its first success. */
 function bucketOf(grouping: Grouping): RawBuilder<string> {
-  return grouping === 'span' ? sql<string>`'span'` : sql<string>`week`;
+  return grouping === 'span' ? sql<string>`${sql.lit(wholeSpan)}` : sql<string>`week`;
 }
 
 /** A change whose commit time only a checkout can tell (a record made before shiplog kept commits), not one without a commit (`#id`). */
@@ -42,10 +42,16 @@ export async function storedLeadTimes(q: Queryable, filter: SpanFilter, grouping
     group by 1`.execute(q);
   const groups = new Map<string, StoredLeadTimes>();
   for (const row of rows) {
-    const bucket = String(row.bucket);
-    const measured = Number(row.measured);
-    const medianMs = measured === 0 ? null : await middleLeadTime(q, filter, grouping === 'span' ? undefined : bucket, measured);
-    groups.set(bucket, { changes: Number(row.total), measured, medianMs, unrecorded: Number(row.flagged) });
+    for (const bucket of groupsOf(String(row.bucket), grouping)) {
+      const group = groups.get(bucket) ?? { changes: 0, measured: 0, medianMs: null, unrecorded: 0 };
+      group.changes += Number(row.total);
+      group.measured += Number(row.measured);
+      group.unrecorded += Number(row.flagged);
+      groups.set(bucket, group);
+    }
+  }
+  for (const [bucket, group] of groups) {
+    if (group.measured > 0) group.medianMs = await middleLeadTime(q, filter, bucket === wholeSpan ? undefined : bucket, group.measured);
   }
   return groups;
 }

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { StoreDialect } from './dialect.js';
-import { groupOf, inSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { groupsOf, inSpan, mondayOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import type { Queryable } from './store.js';
 
 /** How a span's deployments ended, counted in the database. A change is a deployment that is not a rollback. */
@@ -16,10 +15,14 @@ export interface DeliveryCounts {
   rolledBackChanges: number;
 }
 
-/** The counts of each group (see Grouping) that has deployments, by group. */
-export async function deliveryCounts(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): Promise<Map<string, DeliveryCounts>> {
+/**
+ * The counts of each group (see Grouping) that has deployments, by group. Counted by day and summed into weeks and
+ * the span here: cutting the day out of the stored time is a fraction of the cost of working out its week in SQL,
+ * for each of a million records.
+ */
+export async function deliveryCounts(q: Queryable, filter: SpanFilter, grouping: Grouping): Promise<Map<string, DeliveryCounts>> {
   const { rows } = await sql<Record<keyof DeliveryCounts | 'bucket', string | number>>`
-    select ${groupOf(kind, grouping, sql.ref('created_at'))} as bucket,
+    select ${grouping === 'span' ? sql.lit(wholeSpan) : sql`substr(created_at, 1, 10)`} as bucket,
       count(*) as total,
       sum(case when status = 'success' then 1 else 0 end) as success,
       sum(case when status = 'failed' then 1 else 0 end) as failed,
@@ -31,19 +34,17 @@ export async function deliveryCounts(q: Queryable, kind: StoreDialect['kind'], f
     from deployments
     where ${inSpan(filter)}
     group by 1`.execute(q);
-  return new Map(
-    rows.map((row) => [
-      String(row.bucket),
-      {
-        total: Number(row.total),
-        success: Number(row.success),
-        failed: Number(row.failed),
-        cancelled: Number(row.cancelled),
-        rollbacks: Number(row.rollbacks),
-        successfulChanges: Number(row.successfulChanges),
-        failedChanges: Number(row.failedChanges),
-        rolledBackChanges: Number(row.rolledBackChanges),
-      },
-    ]),
-  );
+  const groups = new Map<string, DeliveryCounts>();
+  for (const row of rows) {
+    const day = String(row.bucket);
+    for (const bucket of groupsOf(grouping === 'span' ? day : mondayOf(day), grouping)) {
+      const counts = groups.get(bucket) ?? { ...noCounts };
+      for (const name of countNames) counts[name] += Number(row[name]);
+      groups.set(bucket, counts);
+    }
+  }
+  return groups;
 }
+
+const noCounts: DeliveryCounts = { total: 0, success: 0, failed: 0, cancelled: 0, rollbacks: 0, successfulChanges: 0, failedChanges: 0, rolledBackChanges: 0 };
+const countNames = Object.keys(noCounts) as (keyof DeliveryCounts)[];

@@ -6,6 +6,7 @@ import { toDeployment } from './deployment-rows.js';
 import type { StoreDialect } from './dialect.js';
 import { streamRawRows } from './row-stream.js';
 import type { Database, DeploymentsTable } from './schema.js';
+import { withSmallSorts } from './sort-memory.js';
 import { epochMs, shiftedIso } from './sql-time.js';
 import type { Queryable } from './store.js';
 
@@ -41,9 +42,6 @@ interface MemberRef {
 }
 
 type MemberRow = Selectable<DeploymentsTable> & { rank: number | string; ordinal: number | string };
-
-/** The SQLite page cache, in KiB, while the plan is read: what bounds the memory its sorts take. */
-const planCacheKiB = 2_000;
 
 /** Where apply keeps the plan while it merges: one row per member, dropped with the transaction's end. */
 const plan = sql.table('cleanup_duplicates');
@@ -132,17 +130,7 @@ export interface GroupReader {
  * the size of the history.
  */
 export async function planDuplicates(tx: Transaction<Database>, kind: StoreDialect['kind'], rule: DuplicateRule, reader: GroupReader): Promise<DuplicateCounts> {
-  if (kind === 'postgres') return readGroups(tx, kind, duplicateMembers(kind, rule), reader);
-  // SQLite sorts in memory up to the size of its page cache (16 MB as better-sqlite3 builds it), for each of the
-  // sorts the window functions need at once: 70 MB at 1,000,000 records. The plan reads the history once, front to
-  // back, and gains nothing from a larger cache; past the smaller one its sorts merge runs from a temporary file.
-  const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(tx);
-  await sql`pragma cache_size = ${sql.raw(String(-planCacheKiB))}`.execute(tx);
-  try {
-    return await readGroups(tx, kind, duplicateMembers(kind, rule), reader);
-  } finally {
-    await sql`pragma cache_size = ${sql.raw(String(rows[0]!.cache_size))}`.execute(tx);
-  }
+  return withSmallSorts(tx, kind, () => readGroups(tx, kind, duplicateMembers(kind, rule), reader));
 }
 
 async function readGroups(tx: Transaction<Database>, kind: StoreDialect['kind'], members: RawBuilder<MemberRef>, reader: GroupReader): Promise<DuplicateCounts> {

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { medianByBucket, type StoreDialect } from './dialect.js';
-import { groupOf, inSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { groupOf, inSpan, withWholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import { msBetween } from './sql-time.js';
 import type { Queryable } from './store.js';
 
@@ -18,7 +18,7 @@ export interface OutageLengths {
  * deployment completed in.
  */
 export async function outageLengths(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): Promise<Map<string, OutageLengths>> {
-  const { rows } = await medianByBucket(kind, outages(kind, filter, grouping)).execute(q);
+  const { rows } = await medianByBucket(kind, withWholeSpan(outages(kind, filter, grouping), grouping)).execute(q);
   return new Map(
     rows.map((row) => [String(row.bucket), { outages: Number(row.total), restored: Number(row.measured), medianMs: row.median === null ? null : Number(row.median) }]),
   );

@@ -9,8 +9,28 @@ export interface SpanFilter {
   since: string;
 }
 
-/** How figures are grouped: the whole span as one (`stats`), or each calendar week of it by creation time (the report's trend). */
+/**
+ * How figures are grouped: the whole span as one (`stats`), or each calendar week of it by creation time and the
+ * whole span as well (the report's trend and its totals, taken from the same reads of the history).
+ */
 export type Grouping = 'span' | 'week';
+
+/** The group of the whole span. */
+export const wholeSpan = 'span';
+
+/** The groups a row of group `bucket` counts in. */
+export function groupsOf(bucket: string, grouping: Grouping): string[] {
+  return grouping === 'week' ? [bucket, wholeSpan] : [bucket];
+}
+
+/**
+ * `rows` (a query of `bucket`, `value` and `flag` columns, grouped by `grouping`) with each row once more in the
+ * whole span's group when grouping by week: read once, counted twice.
+ */
+export function withWholeSpan(rows: RawBuilder<unknown>, grouping: Grouping): RawBuilder<unknown> {
+  if (grouping === 'span') return rows;
+  return sql`with grouped as (${rows}) select bucket, value, flag from grouped union all select ${sql.lit(wholeSpan)}, value, flag from grouped`;
+}
 
 /** The condition on `deployments` (or an alias of it) that keeps the span's deployments. */
 export function inSpan(filter: SpanFilter, table = 'deployments'): RawBuilder<boolean> {
@@ -20,7 +40,14 @@ export function inSpan(filter: SpanFilter, table = 'deployments'): RawBuilder<bo
     ${filter.env === undefined ? sql`` : sql`and ${column('env')} = ${filter.env}`}`;
 }
 
-/** The group a time falls in: `span` for the whole span, else its week's Monday. */
+/** The Monday of the week of `day` (`YYYY-MM-DD`, UTC), as weekOf finds it in SQL. */
+export function mondayOf(day: string): string {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
+  return date.toISOString().slice(0, 10);
+}
+
+/** The group a time falls in: the whole span, or its week's Monday. */
 export function groupOf(kind: StoreDialect['kind'], grouping: Grouping, time: RawBuilder<unknown>): RawBuilder<string> {
-  return grouping === 'span' ? sql<string>`'span'` : weekOf(kind, time);
+  return grouping === 'span' ? sql<string>`${sql.lit(wholeSpan)}` : weekOf(kind, time);
 }

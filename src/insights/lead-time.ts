@@ -1,6 +1,6 @@
 import { storedLeadTimes, storedLeadTimeValues, unrecordedChanges, type StoredLeadTimes } from '../db/change-lead-times.js';
 import type { StoreDialect } from '../db/dialect.js';
-import type { Grouping, SpanFilter } from '../db/span-filter.js';
+import { groupsOf, type Grouping, type SpanFilter } from '../db/span-filter.js';
 import type { Queryable } from '../db/store.js';
 import { openCheckout, readCommitTimes, type Checkout } from './commit-times.js';
 
@@ -86,10 +86,7 @@ async function askCheckout(
         continue;
       }
       const leadMs = Date.parse(change.completedAt) - committed;
-      if (leadMs < 0) continue;
-      const values = fromCheckout.get(change.bucket);
-      if (values) values.push(leadMs);
-      else fromCheckout.set(change.bucket, [leadMs]);
+      if (leadMs >= 0) addTo(fromCheckout, groupsOf(change.bucket, grouping), leadMs);
     }
   }
   return { fromCheckout, missing };
@@ -111,13 +108,17 @@ async function mediansWith(q: Queryable, kind: StoreDialect['kind'], filter: Spa
   const all = new Map<string, number[]>();
   for (const [bucket, values] of fromCheckout) all.set(bucket, [...values]);
   for await (const page of storedLeadTimeValues(q, kind, filter, grouping, pageSize)) {
-    for (const { bucket, value } of page) {
-      const values = all.get(bucket);
-      if (values) values.push(value);
-      else all.set(bucket, [value]);
-    }
+    for (const { bucket, value } of page) addTo(all, groupsOf(bucket, grouping), value);
   }
   return mapValues(all, (values) => median(values));
+}
+
+function addTo(valuesByGroup: Map<string, number[]>, groups: readonly string[], value: number): void {
+  for (const group of groups) {
+    const values = valuesByGroup.get(group);
+    if (values) values.push(value);
+    else valuesByGroup.set(group, [value]);
+  }
 }
 
 export function median(values: readonly number[]): number | null {

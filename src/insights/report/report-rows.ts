@@ -1,12 +1,11 @@
-import { sql, type Selectable } from 'kysely';
+import { sql } from 'kysely';
 import { storedLeadTimeCounts } from '../../db/change-lead-times.js';
 import { chunks } from '../../db/chunks.js';
 import { countDurations } from '../../db/deployment-durations.js';
 import { toDeployment, toEvent } from '../../db/deployment-rows.js';
 import type { StoreDialect } from '../../db/dialect.js';
 import { summarizeEnvironments, type EnvironmentSummary } from '../../db/environment-summaries.js';
-import type { DeploymentsTable } from '../../db/schema.js';
-import { inSpan, type SpanFilter } from '../../db/span-filter.js';
+import { inSpan, wholeSpan, type SpanFilter } from '../../db/span-filter.js';
 import type { Queryable } from '../../db/store.js';
 import type { Deployment, DeploymentEvent } from '../../deployment/deployment.js';
 import { readDeliveryFigures } from '../delivery-figures.js';
@@ -46,16 +45,15 @@ export function timelineShare(environments: number): number {
 }
 
 export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, checkoutDir?: string): Promise<ReportRows> {
-  const span = await readDeliveryFigures(q, kind, filter, 'span', checkoutDir);
-  const weeks = await readDeliveryFigures(q, kind, filter, 'week', checkoutDir);
+  const figures = await readDeliveryFigures(q, kind, filter, 'week', checkoutDir);
   const storedLeadTimes = await storedLeadTimeCounts(q, filter, leadTimeEdges.map((edge) => edge.belowMs));
-  const fromCheckout = histogram(span.leadTimesFromCheckout.get('span') ?? [], leadTimeEdges);
+  const fromCheckout = histogram(figures.leadTimesFromCheckout.get(wholeSpan) ?? [], leadTimeEdges);
   const leadTimes = fromCheckout.map((bucket, index) => ({ label: bucket.label, count: bucket.count + storedLeadTimes[index]! }));
   const durationCounts = await countDurations(q, kind, filter, durationEdges.map((edge) => edge.belowMs));
   const durations = durationEdges.map((edge, index) => ({ label: edge.label, count: durationCounts[index]! }));
   const totals = await countByEnvironment(q, filter);
   const states = await summarizeEnvironments(q, filter, openShown);
-  const timeline = await newestPerEnvironment(q, filter, timelineShare(totals.size));
+  const timeline = await newestPerEnvironment(q, filter, [...totals.keys()], timelineShare(totals.size));
   // Records still open get details as well, wherever they are: the grid's marks link to them.
   const inGrid = states.flatMap((s) => s.open);
   const detailed = new Map([...timeline, ...inGrid].map((deployment) => [deployment.id, { deployment, events: [] as DeploymentEvent[] }]));
@@ -63,7 +61,8 @@ export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], f
     const rows = await q.selectFrom('deployment_events').selectAll().where('deployment_id', 'in', ids).orderBy('id').execute();
     for (const row of rows) detailed.get(Number(row.deployment_id))!.events.push(toEvent(row));
   }
-  return { span: span.groups.get('span'), weeks: weeks.groups, totals, leadTimes, durations, states, timeline, detailed };
+  const weeks = new Map([...figures.groups].filter(([bucket]) => bucket !== wholeSpan));
+  return { span: figures.groups.get(wholeSpan), weeks, totals, leadTimes, durations, states, timeline, detailed };
 }
 
 async function countByEnvironment(q: Queryable, filter: SpanFilter): Promise<Map<string, number>> {
@@ -73,20 +72,17 @@ async function countByEnvironment(q: Queryable, filter: SpanFilter): Promise<Map
 }
 
 /**
- * Ranked in SQL, so only the rows the page shows leave the database however long the span; the ranking reads
- * three columns, and only the winners' whole rows are read (a third of the time of ranking whole rows).
+ * Each environment's newest `share` deployments of the span, oldest first: read newest first along the index of
+ * creation times, one environment at a time, so only the rows the page shows are read however long the span (a
+ * ranking over the whole span read every record of it).
  */
-async function newestPerEnvironment(q: Queryable, filter: SpanFilter, share: number): Promise<Deployment[]> {
-  const { rows } = await sql<Selectable<DeploymentsTable>>`
-    select * from deployments where id in (
-      select id from (
-        select id, row_number() over (partition by env order by created_at desc, id desc) as newest
-        from deployments
-        where created_at >= ${filter.since}
-          ${filter.app === undefined ? sql`` : sql`and app = ${filter.app}`}
-          ${filter.env === undefined ? sql`` : sql`and env = ${filter.env}`}
-      ) ranked
-      where newest <= ${share})
-    order by env, created_at, id`.execute(q);
-  return rows.map(toDeployment);
+async function newestPerEnvironment(q: Queryable, filter: SpanFilter, environments: readonly string[], share: number): Promise<Deployment[]> {
+  const newest: Deployment[] = [];
+  for (const env of environments) {
+    let query = q.selectFrom('deployments').selectAll().where('created_at', '>=', filter.since).where('env', '=', env);
+    if (filter.app !== undefined) query = query.where('app', '=', filter.app);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(share).execute();
+    newest.push(...rows.reverse().map(toDeployment));
+  }
+  return newest;
 }
