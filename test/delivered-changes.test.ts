@@ -194,16 +194,14 @@ describeEachStore('each change at the first success that delivered it, on %s', (
     const expected = await expectedChanges(store);
     await store.write(async (tx) => {
       await sql`drop table delivered_changes`.execute(tx);
-      for (const trigger of ['delivered_changes_insert', 'delivered_changes_update', 'delivered_changes_delete']) {
-        await sql`drop trigger ${sql.raw(trigger)}${sql.raw(kind === 'postgres' ? ' on deployments' : '')}`.execute(tx);
+      const triggers = { deployments: ['insert', 'update', 'delete'], deployment_commits: ['commit_insert', 'commit_delete', 'commit_update'] };
+      for (const [table, names] of Object.entries(triggers)) {
+        for (const name of names) await sql`drop trigger ${sql.raw(`delivered_changes_${name}`)}${sql.raw(kind === 'postgres' ? ` on ${table}` : '')}`.execute(tx);
       }
       if (kind === 'postgres') {
-        await sql`drop trigger delivered_changes_commits on deployment_commits`.execute(tx);
-        for (const fn of ['delivered_changes_recompute', 'delivered_changes_keys', 'delivered_changes_follow_inserts', 'delivered_changes_follow_change', 'delivered_changes_follow_commit']) {
-          await sql`drop function ${sql.raw(fn)}`.execute(tx);
+        for (const name of ['recompute', 'keys', 'follow_inserts', 'follow_change', 'follow_commits', 'follow_commit_update']) {
+          await sql`drop function ${sql.raw(`delivered_changes_${name}`)}`.execute(tx);
         }
-      } else {
-        for (const trigger of ['delivered_changes_commit_insert', 'delivered_changes_commit_delete', 'delivered_changes_commit_update']) await sql`drop trigger ${sql.raw(trigger)}`.execute(tx);
       }
       await tx.deleteFrom('shiplog_migrations').where('name', '=', '007_delivered_changes').execute();
     });

@@ -68,7 +68,10 @@ export function scaleHistory(kind: Kind, shape: ScaleShape): string[] {
     `insert into deployment_events (deployment_id, at, from_status, to_status, source, detail)
      select id, coalesce(completed_at, started_at), 'running', status, case when status = 'stale' then 'cleanup' else 'command' end, null from deployments`,
   ];
-  return [originalsSql, rolledBack, rollbackOf, commits, copies, ...events];
+  // The commits' triggers look records up by index, as PostgreSQL plans them once it knows the table is not empty
+  // (autovacuum would have told it long before a store held this many).
+  const planned = kind === 'postgres' ? ['analyze deployments'] : [];
+  return [originalsSql, rolledBack, rollbackOf, ...planned, commits, copies, ...events];
 }
 
 function sqliteAt(start: string, step: string, plusSeconds: number): string {
@@ -99,6 +102,9 @@ export function baselineMerge(kind: Kind, at: string): string[] {
        from deployments where commit_sha is not null or version is not null
      ) as ranked where id <> kept_id`,
     `update deployment_events set deployment_id = m.kept_id from baseline_merges m where deployment_events.deployment_id = m.id`,
+    // Links from other records (a rollback's target, a rolled-back record's rollback) follow their record, as cleanup's do.
+    `update deployments set rollback_of = m.kept_id from baseline_merges m where deployments.rollback_of = m.id`,
+    `update deployments set rolled_back_by = m.kept_id from baseline_merges m where deployments.rolled_back_by = m.id`,
     `insert into merged_deployments (id, key, idempotency_key, merged_into, merged_at)
      select d.id, d.key, d.idempotency_key, m.kept_id, '${at}' from baseline_merges m join deployments d on d.id = m.id`,
     `delete from deployments where id in (select id from baseline_merges)`,

@@ -35,14 +35,17 @@ function keysOf(id: RawBuilder<unknown>, commit: RawBuilder<unknown>): RawBuilde
 /**
  * The id of the first success of `app`/`env` that brought `sha`, leaving out deployment `excluded` (0 for none): a
  * success whose commits include it, one without commits whose own commit it is, or the success its `#id` names.
+ * A commit's rows are found by its hash first: `cross join` keeps SQLite to that order, where it would otherwise
+ * read every success of the pair for each row a trigger handles (a bulk import at a million records then took
+ * minutes, not seconds). PostgreSQL takes it as a plain join.
  */
 function firstSuccess(kind: Kind, app: RawBuilder<unknown>, env: RawBuilder<unknown>, sha: RawBuilder<unknown>, excluded: RawBuilder<unknown>): RawBuilder<unknown> {
   const uncommitted = sql`not exists (select 1 from deployment_commits c where c.deployment_id = d.id)`;
   // The id a `#id` key names; an imported commit could be any text, so only `#` and digits name one.
   const digits = kind === 'sqlite' ? sql`${sha} glob '#[0-9]*' and substr(${sha}, 2) not glob '*[^0-9]*'` : sql`${sha} ~ '^#[0-9]{1,18}$'`;
   return sql`(select id from (
-      select d.id, d.created_at from deployment_commits c join deployments d on d.id = c.deployment_id
-      where c.sha = ${sha} and d.app = ${app} and d.env = ${env} and ${delivering} and d.id <> ${excluded}
+      select d.id, d.created_at from deployment_commits c cross join deployments d
+      where d.id = c.deployment_id and c.sha = ${sha} and d.app = ${app} and d.env = ${env} and ${delivering} and d.id <> ${excluded}
       union all
       select d.id, d.created_at from deployments d
       where d.app = ${app} and d.env = ${env} and d.commit_sha = ${sha} and ${delivering} and d.id <> ${excluded} and ${uncommitted}
@@ -55,8 +58,8 @@ function firstSuccess(kind: Kind, app: RawBuilder<unknown>, env: RawBuilder<unkn
 
 /** The commit time any success of `app`/`env` recorded for `sha`, leaving out deployment `excluded`. */
 function commitTime(app: RawBuilder<unknown>, env: RawBuilder<unknown>, sha: RawBuilder<unknown>, excluded: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(select max(c.committed_at) from deployment_commits c join deployments d on d.id = c.deployment_id
-    where c.sha = ${sha} and d.app = ${app} and d.env = ${env} and ${delivering} and d.id <> ${excluded})`;
+  return sql`(select max(c.committed_at) from deployment_commits c cross join deployments d
+    where d.id = c.deployment_id and c.sha = ${sha} and d.app = ${app} and d.env = ${env} and ${delivering} and d.id <> ${excluded})`;
 }
 
 /** Milliseconds from commit to delivery, when both are known and in that order. */
@@ -64,18 +67,33 @@ function leadMs(kind: Kind, committed: RawBuilder<unknown>, completed: RawBuilde
   return sql`case when ${committed} is not null and ${completed} >= ${committed} then ${msBetween(kind, committed, completed)} end`;
 }
 
-/** Recomputes the changes `keys` (a query of a `sha` column) of `app`/`env`: two statements. */
-function recompute(kind: Kind, app: RawBuilder<unknown>, env: RawBuilder<unknown>, keys: RawBuilder<unknown>, excluded: RawBuilder<unknown>): RawBuilder<unknown> {
-  const sha = sql.raw('k.sha');
+/** Recomputes the changes `keys` (a query of `app`, `env` and `sha` columns), leaving out deployment `excluded`: two statements. */
+function recompute(kind: Kind, keys: RawBuilder<unknown>, excluded: RawBuilder<unknown>): RawBuilder<unknown> {
+  const [app, env, sha] = [sql.raw('k.app'), sql.raw('k.env'), sql.raw('k.sha')] as const;
   return sql`
-    delete from delivered_changes where app = ${app} and env = ${env} and sha in (${keys});
+    delete from delivered_changes where (app, env, sha) in (select app, env, sha from (${keys}) as k);
     insert into delivered_changes (app, env, sha, deployment_id, created_at, week, completed_at, committed_at, lead_ms)
-      select ${app}, ${env}, f.sha, d.id, d.created_at, ${weekOf(kind, sql.raw('d.created_at'))}, d.completed_at, f.committed_at,
+      select f.app, f.env, f.sha, d.id, d.created_at, ${weekOf(kind, sql.raw('d.created_at'))}, d.completed_at, f.committed_at,
         ${leadMs(kind, sql.raw('f.committed_at'), sql.raw('d.completed_at'))}
       from (
-        select k.sha, ${firstSuccess(kind, app, env, sha, excluded)} as first_id, ${commitTime(app, env, sha, excluded)} as committed_at
-        from (${keys}) as k
+        select k.app, k.env, k.sha, ${firstSuccess(kind, app, env, sha, excluded)} as first_id, ${commitTime(app, env, sha, excluded)} as committed_at
+        from (select distinct app, env, sha from (${keys}) as listed) as k
       ) as f join deployments d on d.id = f.first_id;`;
+}
+
+/** The changes a deployment (`old` or `new` in a trigger) brought, or may have, as keys of its app and environment. */
+function keysOfRow(row: 'old' | 'new'): RawBuilder<unknown> {
+  const of = (column: string) => sql.raw(`${row}.${column}`);
+  return sql`select ${of('app')} as app, ${of('env')} as env, sha from (${keysOf(of('id'), of('commit_sha'))}) as brought`;
+}
+
+/** The changes a commit row (`old` or `new` in a trigger) touches: its own, and its deployment's own commit and `#id`, which stop or start standing for one. */
+function keysOfCommitRow(row: 'old' | 'new'): RawBuilder<unknown> {
+  const commit = sql.raw(`${row}.sha`);
+  const deployment = sql.raw(`${row}.deployment_id`);
+  return sql`select d.app, d.env, k.sha from deployments d
+    join (select ${commit} as sha union select d2.commit_sha from deployments d2 where d2.id = ${deployment} and d2.commit_sha is not null union select '#' || ${deployment}) as k on true
+    where d.id = ${deployment}`;
 }
 
 export async function createDeliveredChanges(tx: Transaction<Database>, kind: Kind): Promise<void> {
@@ -130,7 +148,6 @@ async function fill(tx: Transaction<Database>, kind: Kind): Promise<void> {
  */
 async function followOnSqlite(tx: Transaction<Database>): Promise<void> {
   const none = sql.lit(0);
-  const of = (row: 'old' | 'new', column: string) => sql.raw(`${row}.${column}`);
   await sql`
     create trigger delivered_changes_insert after insert on deployments when new.status = 'success' and new.is_rollback = 0
     begin
@@ -144,42 +161,37 @@ async function followOnSqlite(tx: Transaction<Database>): Promise<void> {
   await sql`
     create trigger delivered_changes_update after update of status, is_rollback, app, env, commit_sha, created_at, completed_at, id on deployments
     when (old.status = 'success' and old.is_rollback = 0) or (new.status = 'success' and new.is_rollback = 0)
-    begin
-      ${recompute('sqlite', of('old', 'app'), of('old', 'env'), keysOf(of('old', 'id'), of('old', 'commit_sha')), none)}
-      ${recompute('sqlite', of('new', 'app'), of('new', 'env'), keysOf(of('new', 'id'), of('new', 'commit_sha')), none)}
-    end`.execute(tx);
+    begin ${recompute('sqlite', keysOfRow('old'), none)} ${recompute('sqlite', keysOfRow('new'), none)} end`.execute(tx);
   await sql`
     create trigger delivered_changes_delete before delete on deployments when old.status = 'success' and old.is_rollback = 0
-    begin ${recompute('sqlite', of('old', 'app'), of('old', 'env'), keysOf(of('old', 'id'), of('old', 'commit_sha')), of('old', 'id'))} end`.execute(tx);
-  // A commit row of a success: the success's own commit and `#id` may stop or start standing for it.
-  const ofCommit = (s: 'old' | 'new') => {
-    const owner = (column: string) => sql`(select ${sql.raw(column)} from deployments where id = ${sql.raw(`${s}.deployment_id`)})`;
-    const keys = sql`select ${sql.raw(`${s}.sha`)} as sha union select ${owner('commit_sha')} where ${owner('commit_sha')} is not null union select '#' || ${sql.raw(`${s}.deployment_id`)}`;
-    return recompute('sqlite', owner('app'), owner('env'), keys, none);
-  };
-  const ofSuccess = (s: 'old' | 'new') => sql.raw(`exists (select 1 from deployments d where d.id = ${s}.deployment_id and d.status = 'success' and d.is_rollback = 0)`);
+    begin ${recompute('sqlite', keysOfRow('old'), sql.raw('old.id'))} end`.execute(tx);
+  const ofSuccess = (row: 'old' | 'new') => sql.raw(`exists (select 1 from deployments d where d.id = ${row}.deployment_id and d.status = 'success' and d.is_rollback = 0)`);
   await sql`
     create trigger delivered_changes_commit_insert after insert on deployment_commits when ${ofSuccess('new')}
-    begin ${ofCommit('new')} end`.execute(tx);
+    begin ${recompute('sqlite', keysOfCommitRow('new'), none)} end`.execute(tx);
   await sql`
     create trigger delivered_changes_commit_delete after delete on deployment_commits when ${ofSuccess('old')}
-    begin ${ofCommit('old')} end`.execute(tx);
+    begin ${recompute('sqlite', keysOfCommitRow('old'), none)} end`.execute(tx);
   await sql`
     create trigger delivered_changes_commit_update after update on deployment_commits when ${ofSuccess('old')} or ${ofSuccess('new')}
-    begin ${ofCommit('old')} ${ofCommit('new')} end`.execute(tx);
+    begin ${recompute('sqlite', keysOfCommitRow('old'), none)} ${recompute('sqlite', keysOfCommitRow('new'), none)} end`.execute(tx);
 }
 
 /**
  * The same rules for PostgreSQL, where writers run at once: as for last_successes (migrations.ts), every change
  * first takes its pair's transaction-long advisory lock, and each statement of a PL/pgSQL function then reads a
  * fresh snapshot holding what every earlier holder of the lock committed. Inserts are handled once a statement.
+ * The recompute keeps one plan for its statements: planned afresh for each call (PostgreSQL's choice for
+ * statements whose best plan may depend on their parameters), it took 2 ms a row, five times the work itself;
+ * every lookup in it is an equality on an indexed column, whatever the values.
  */
 async function followOnPostgres(tx: Transaction<Database>): Promise<void> {
   await sql`
-    create function delivered_changes_recompute(pair_app text, pair_env text, key_list text[], excluded integer) returns void language plpgsql as $$
+    create function delivered_changes_recompute(pair_app text, pair_env text, key_list text[], excluded integer) returns void language plpgsql
+    set plan_cache_mode = force_generic_plan as $$
     begin
       perform pg_advisory_xact_lock(hashtext(pair_app), hashtext(pair_env));
-      ${recompute('postgres', sql.raw('pair_app'), sql.raw('pair_env'), sql`select distinct unnest(key_list) as sha`, sql.raw('excluded'))}
+      ${recompute('postgres', sql`select pair_app as app, pair_env as env, unnest(key_list) as sha`, sql.raw('excluded'))}
     end $$`.execute(tx);
   await sql`
     create function delivered_changes_keys(deployment integer, commit text) returns text[] language sql as $$
@@ -212,21 +224,31 @@ async function followOnPostgres(tx: Transaction<Database>): Promise<void> {
       end if;
       return null;
     end $$`.execute(tx);
+  // Commit rows inserted or deleted, once a statement (`touched` is the trigger's transition table): a bulk write
+  // of commits is one set-based recompute, where one a row took milliseconds each.
+  const touchedKeys = sql`
+    select d.app, d.env, k.sha from touched t join deployments d on d.id = t.deployment_id and ${delivering}
+    cross join lateral (values (t.sha), (d.commit_sha), ('#' || d.id)) as k(sha)
+    where k.sha is not null`;
   await sql`
-    create function delivered_changes_follow_commit() returns trigger language plpgsql as $$
+    create function delivered_changes_follow_commits() returns trigger language plpgsql as $$
+    begin
+      perform pg_advisory_xact_lock(hashtext(app), hashtext(env))
+        from (select distinct d.app, d.env from touched t join deployments d on d.id = t.deployment_id and ${delivering} order by 1, 2) as pairs;
+      ${recompute('postgres', touchedKeys, sql.lit(0))}
+      return null;
+    end $$`.execute(tx);
+  await sql`
+    create function delivered_changes_follow_commit_update() returns trigger language plpgsql as $$
     declare
       owner record;
-      row_sha text;
-      row_deployment integer;
     begin
-      for row_deployment, row_sha in
-        select old.deployment_id, old.sha where tg_op <> 'INSERT'
-        union all select new.deployment_id, new.sha where tg_op <> 'DELETE'
+      for owner in
+        select d.app, d.env, d.id, d.commit_sha, c.sha from deployments d
+        join (select old.deployment_id, old.sha union all select new.deployment_id, new.sha) as c (deployment_id, sha) on d.id = c.deployment_id
+        where ${delivering}
       loop
-        select app, env, commit_sha into owner from deployments where id = row_deployment and status = 'success' and is_rollback = 0;
-        if found then
-          perform delivered_changes_recompute(owner.app, owner.env, array_remove(array[row_sha, owner.commit_sha, '#' || row_deployment], null), 0);
-        end if;
+        perform delivered_changes_recompute(owner.app, owner.env, array_remove(array[owner.sha, owner.commit_sha, '#' || owner.id], null), 0);
       end loop;
       return null;
     end $$`.execute(tx);
@@ -241,6 +263,12 @@ async function followOnPostgres(tx: Transaction<Database>): Promise<void> {
     create trigger delivered_changes_delete before delete on deployments
     for each row when (old.status = 'success' and old.is_rollback = 0) execute function delivered_changes_follow_change()`.execute(tx);
   await sql`
-    create trigger delivered_changes_commits after insert or update or delete on deployment_commits
-    for each row execute function delivered_changes_follow_commit()`.execute(tx);
+    create trigger delivered_changes_commit_insert after insert on deployment_commits
+    referencing new table as touched for each statement execute function delivered_changes_follow_commits()`.execute(tx);
+  await sql`
+    create trigger delivered_changes_commit_delete after delete on deployment_commits
+    referencing old table as touched for each statement execute function delivered_changes_follow_commits()`.execute(tx);
+  await sql`
+    create trigger delivered_changes_commit_update after update on deployment_commits
+    for each row execute function delivered_changes_follow_commit_update()`.execute(tx);
 }
