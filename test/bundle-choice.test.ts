@@ -39,12 +39,14 @@ describe('which bundle a command line runs in', () => {
   it.each([
     [['import', '--from', 'klepaas', 'old.db'], true],
     [['--db', 'x.db', '--json', 'cleanup', '--duplicates'], true],
+    [['track', '--all', '--follow'], true],
     [['history', '--all'], false],
     [['stats'], false],
     [['deploy', '--app', 'import'], false],
     [['--db', 'cleanup', 'status'], false],
-  ])('%j keeps a small heap: %s', (argv, bulk) => {
-    expect(heapFlagsFor(argv) !== undefined).toBe(bulk);
+    [['deploy', '--k8s', 'prod/web', '--wait'], false],
+  ])('%j keeps a small heap: %s', (argv, small) => {
+    expect(heapFlagsFor(argv) !== undefined).toBe(small);
   });
 
   it("a bulk command's heap settings are flags this Node's V8 knows (it names an unknown one on stderr and runs on)", () => {

@@ -145,6 +145,40 @@ describeEachStore('the store on %s', (kind) => {
     await next.release();
   });
 
+  it('one claim takes what no live follower holds: a free record, a lapsed lease, its own; not a live lease, nor a settled record', async () => {
+    const record = async (app: string) => (await recordDeployment(store, { app, env: 'prod', provider: 'http', status: 'running', source: 'cli' })).ref;
+    const [free, lapsed, heldElsewhere, settled] = [await record('free'), await record('lapsed'), await record('held'), await record('settled')];
+    const other = new Tracker(store, 'poll');
+    await other.follow([lapsed, heldElsewhere]);
+    other.forget(lapsed[0]);
+    await execSql(test, `update deployments set heartbeat_at = '2000-01-01T00:00:00.000Z' where id = ?`, [lapsed[0]]);
+    await store.write((tx) => applyTransition(tx, { id: settled[0], from: 'running', to: 'success', source: 'cli' }));
+    const tracker = new Tracker(store, 'poll');
+    await tracker.follow([free]);
+
+    const claimed = await tracker.follow([settled, heldElsewhere, lapsed, free]);
+    expect(claimed.map((d) => d.app)).toEqual(['lapsed']);
+    expect(tracker.all().map((d) => d.app).sort()).toEqual(['free', 'lapsed']);
+    const leases = new Map((await snapshot(test)).deployments.map((d) => [d.app, d.lease_owner]));
+    expect(Object.fromEntries(leases)).toEqual({ free: tracker.owner, lapsed: tracker.owner, held: other.owner, settled: null });
+    await tracker.release();
+    await other.release();
+  });
+
+  it('two trackers claiming the same 300 records at once, in opposite orders, split them: each record is followed by one, and neither fails', async () => {
+    const refs = [];
+    for (let n = 0; n < 300; n += 1) refs.push((await recordDeployment(store, { app: `app-${n}`, env: 'prod', provider: 'http', status: 'running', source: 'cli' })).ref);
+    const a = new Tracker(store, 'poll');
+    const b = new Tracker(store, 'poll');
+    const [byA, byB] = await Promise.all([a.follow(refs), b.follow([...refs].reverse())]);
+    expect([...byA, ...byB].map((d) => d.id).sort((x, y) => x - y)).toEqual(refs.map(([id]) => id));
+    const owners = (await snapshot(test)).deployments.map((d) => d.lease_owner);
+    expect(owners.filter((owner) => owner === a.owner)).toHaveLength(byA.length);
+    expect(owners.filter((owner) => owner === b.owner)).toHaveLength(byB.length);
+    await a.release();
+    await b.release();
+  });
+
   it('two trackers settling the same deployment apply the change once: the one whose lease the other took changes nothing', async () => {
     const recorded = await recordDeployment(store, { app: 'web', env: 'prod', provider: 'http', status: 'running', source: 'cli' });
     const a = new Tracker(store, 'poll');

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { CiReport } from '../ci/report.js';
-import { getDeployment, listOpenRefs, type OpenFilter } from '../db/deployments.js';
+import { getDeployment, getDeployments, listOpenRefs, type OpenFilter } from '../db/deployments.js';
 import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import type { Deployment } from '../deployment/deployment.js';
@@ -77,7 +77,7 @@ export async function run(ctx: CommandContext, refs: string[], options: PollComm
     const interrupted = [...ends.entries()].filter(([, end]) => end.kind === 'interrupted').map(([id]) => id);
     for (const [id, end] of ends) codes.set(id, end.kind === 'settled' ? exitCodeForStatus(end.status) : end.kind === 'refused' ? end.error.exitCode : ExitCode.unresolved);
 
-    const records = await store.read(async (tx) => Promise.all(chosen.map((d) => getDeployment(tx, String(d.id)))));
+    const records = await store.read((tx) => getDeployments(tx, chosen.map((d) => d.id)));
     if (interrupted.length > 0) {
       const keys = records.filter((d) => interrupted.includes(d.id)).map((d) => d.key);
       ctx.out.progress(`stopped before ${keys.length} deployment(s) ended; they stay as they are: resume with 'shiplog poll ${keys.join(' ')}'`);
@@ -131,6 +131,6 @@ async function named(tx: Transaction<Database>, refs: readonly string[]): Promis
 /** `--all`: the NCP and HTTP deployments its filters take (tracking/follow-selection.ts), read in one transaction. */
 async function openPolledDeployments(tx: Transaction<Database>, filter: OpenFilter): Promise<Deployment[]> {
   const refs = await listOpenRefs(tx, filter);
-  return Promise.all(refs.map(([id]) => getDeployment(tx, String(id))));
+  return getDeployments(tx, refs.map(([id]) => id));
 }
 

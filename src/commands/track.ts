@@ -1,5 +1,5 @@
 import { CiReport } from '../ci/report.js';
-import { getDeployment, listOpenRefs } from '../db/deployments.js';
+import { getDeployments, listOpenRefs } from '../db/deployments.js';
 import type { Deployment } from '../deployment/deployment.js';
 import { isActive, isFinal } from '../deployment/lifecycle.js';
 import { worstExitCode } from '../deployment/worst-outcome.js';
@@ -35,7 +35,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
 
   return withStore({ ...ctx, storeWaitMs: timeoutMs }, async (store) => {
     store.rideOutOutages((line) => ctx.out.progress(line));
-    const named = options.all ? undefined : kubernetesOnly(await store.read((tx) => Promise.all(refs.map((ref) => getDeployment(tx, ref)))));
+    const named = options.all ? undefined : kubernetesOnly(await store.read((tx) => getDeployments(tx, refs)));
     for (const d of named?.filter((d) => d.status === 'pending') ?? []) {
       ctx.out.progress(`${d.key} has not started yet (its deploy is still applying the change, or died before it did); track it once it is running`);
     }
@@ -57,7 +57,7 @@ export async function run(ctx: CommandContext, refs: string[], options: TrackOpt
             out: ctx.out,
           });
     const shown = named?.map((d) => d.id) ?? ids;
-    const tracked = await store.read((tx) => Promise.all(shown.map((id) => getDeployment(tx, String(id)))));
+    const tracked = await store.read((tx) => getDeployments(tx, shown));
     const unresolved = tracked.filter((d) => isActive(d.status) && !skipped.has(d.id));
     if (end === 'interrupted' && unresolved.length > 0) {
       const resume = options.all ? `shiplog track ${selectionArgs(options)}` : `shiplog track ${unresolved.map((d) => d.key).join(' ')}`;

@@ -20,6 +20,17 @@ export async function getDeployment(q: Queryable, ref: string): Promise<Deployme
   return found;
 }
 
+/**
+ * Each of `refs` as getDeployment reads it, in their order, one query after another. Kysely runs a transaction's
+ * queries one at a time, and every query waiting its turn wakes at each turn: 10,000 started at once (a
+ * Promise.all) take some 50 million wake-ups, about 15 s, where one after another they take under a second.
+ */
+export async function getDeployments(q: Queryable, refs: readonly (string | number)[]): Promise<Deployment[]> {
+  const deployments: Deployment[] = [];
+  for (const ref of refs) deployments.push(await getDeployment(q, String(ref)));
+  return deployments;
+}
+
 export async function findDeployment(q: Queryable, ref: string): Promise<Deployment | undefined> {
   return /^\d{1,15}$/.test(ref) ? findAnswering(q, 'id', Number(ref)) : findAnswering(q, 'key', ref);
 }

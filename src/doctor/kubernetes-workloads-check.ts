@@ -18,7 +18,8 @@ export async function checkWorkloadAccess(access: KubeAccess): Promise<Check[]> 
   const refused: string[] = [];
   for (const kind of workloadKinds) {
     try {
-      await cluster.listWorkloads(kind, namespace);
+      // One workload is enough to learn whether listing is allowed; a namespace may hold thousands.
+      await cluster.listWorkloads(kind, namespace, { limit: 1 });
     } catch (error) {
       const status = httpStatusOf(error);
       refused.push(`${kindTitle(kind)}s (${status === undefined ? (error as Error).message : `HTTP ${status}`})`);

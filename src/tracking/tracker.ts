@@ -18,6 +18,13 @@ export const heartbeatMs = envMs(process.env, 'SHIPLOG_HEARTBEAT_MS') ?? 5_000;
 /** A lease whose heartbeat is older than this belongs to a follower that is gone. */
 export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseTimeLimit(process.env.SHIPLOG_LEASE_TTL, 'SHIPLOG_LEASE_TTL') : 30_000;
 
+/**
+ * How many records one statement claims. A statement a record took 10,000 claims 0.8 s on SQLite and 5 s on
+ * PostgreSQL (row locks held throughout); 500 a statement take 0.2 s and 0.5 s. One statement for all 10,000 holds
+ * every row it returns at the same moment: 20 MB more at the peak of the track bench.
+ */
+const claimBatch = 500;
+
 /** ISO-8601 UTC instant before which a lease's heartbeat means its follower is gone. */
 export function leaseExpiredBefore(now = Date.now()): string {
   return new Date(now - leaseTtlMs).toISOString();
@@ -81,28 +88,38 @@ export class Tracker {
 
   /**
    * Claims the deployments no live follower holds, in one transaction, and starts following them.
-   * Returns the ones now followed by this process; the others are left to whoever holds them.
+   * Returns the ones now followed by this process, in the order of `refs`; the others are left to whoever holds them.
    */
   async follow(refs: readonly DeploymentRef[]): Promise<Deployment[]> {
-    const fresh = refs.filter(([id]) => !this.followed.has(id));
+    const fresh = refs.filter(([id]) => !this.followed.has(id)).map(([id]) => id);
     if (fresh.length === 0) return [];
     const now = new Date();
     const expired = leaseExpiredBefore(now.getTime());
     if (this.followed.size === 0) this.renewedAt = now.getTime();
+    const lockRows = this.store.dialect.kind === 'postgres';
     const claimed = await this.store.write(async (tx) => {
-      const rows = [];
-      for (const [id] of fresh) {
-        const row = await tx
-          .updateTable('deployments')
-          .set({ lease_owner: this.owner, heartbeat_at: now.toISOString() })
-          .where('id', '=', id)
+      const rows = new Map<number, Deployment>();
+      for (let start = 0; start < fresh.length; start += claimBatch) {
+        const ids = fresh.slice(start, start + claimBatch);
+        const claimable = tx
+          .selectFrom('deployments')
+          .select('id')
+          .where('id', 'in', ids)
           .where('status', 'in', unsettledStatuses)
           .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', this.owner), eb('heartbeat_at', '<', expired)]))
+          .orderBy('id');
+        // PostgreSQL locks the rows in id order, so two followers claiming the same records wait for one another
+        // instead of deadlocking, and checks the condition again on a row the other changed meanwhile: compare and
+        // set. A SQLite write transaction holds the whole store already.
+        const updated = await tx
+          .updateTable('deployments')
+          .set({ lease_owner: this.owner, heartbeat_at: now.toISOString() })
+          .where('id', 'in', lockRows ? claimable.forUpdate() : claimable)
           .returningAll()
-          .executeTakeFirst();
-        if (row) rows.push(toDeployment(row));
+          .execute();
+        for (const row of updated) rows.set(Number(row.id), toDeployment(row));
       }
-      return rows;
+      return fresh.flatMap((id) => rows.get(id) ?? []);
     });
     for (const deployment of claimed) this.followed.set(deployment.id, deployment);
     this.startHeartbeat();

@@ -7,6 +7,7 @@ import {
   Watch,
   type Configuration,
   type Middleware,
+  type V1ListMeta,
   type V1DaemonSet,
   type V1Deployment,
   type V1StatefulSet,
@@ -25,6 +26,19 @@ export type WatchEventHandler = (type: string, object: unknown) => void;
 
 /** A Deployment, StatefulSet or DaemonSet as the client returns it. */
 export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
+
+/** Which page of a list to ask for: at most `limit` workloads, after those of the page whose token is `continue`. */
+export interface ListPage {
+  limit: number;
+  continue?: string;
+}
+
+/** One list answer: its workloads, the resourceVersion of the snapshot it was read from, the next page's token. */
+export interface ListedWorkloads {
+  items: Workload[];
+  resourceVersion: string;
+  continue: string | undefined;
+}
 
 /**
  * The few calls shiplog makes on workloads (Deployments, StatefulSets, DaemonSets), through one kubeconfig
@@ -102,23 +116,30 @@ export class KubeCluster {
     }
   }
 
-  async listWorkloads(kind: WorkloadKind, namespace: string): Promise<{ items: Workload[]; resourceVersion: string }> {
+  /**
+   * One list request for the workloads of one kind in a namespace: all of them, or with `page` at most `limit`
+   * from where `continue` (the token of the page before) left off. `continue` in the answer is the token of the
+   * next page; undefined on the last. Every page of one list is read from the same snapshot, whose
+   * resourceVersion each carries. A token the server no longer holds is refused 410.
+   */
+  async listWorkloads(kind: WorkloadKind, namespace: string, page?: ListPage): Promise<ListedWorkloads> {
     try {
-      const list = await this.listOf(kind, namespace);
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+      const list = await this.listOf(kind, namespace, page);
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?._continue || undefined };
     } catch (error) {
       throw describeApiFailure(error, this.where, `listing ${kindTitle(kind)}s in namespace ${namespace}`);
     }
   }
 
-  private listOf(kind: WorkloadKind, namespace: string): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }> {
+  private listOf(kind: WorkloadKind, namespace: string, page: ListPage | undefined): Promise<{ items: Workload[]; metadata?: V1ListMeta }> {
+    const request = { namespace, limit: page?.limit, _continue: page?.continue };
     switch (kind) {
       case 'deployment':
-        return this.apps.listNamespacedDeployment({ namespace });
+        return this.apps.listNamespacedDeployment(request);
       case 'statefulset':
-        return this.apps.listNamespacedStatefulSet({ namespace });
+        return this.apps.listNamespacedStatefulSet(request);
       case 'daemonset':
-        return this.apps.listNamespacedDaemonSet({ namespace });
+        return this.apps.listNamespacedDaemonSet(request);
     }
   }
 

@@ -16,6 +16,12 @@ export interface NamespaceListener {
   failed(error: ShiplogError): void;
 }
 
+/** A namespace's workloads as one list read them, and the resourceVersion a watch goes on from. */
+interface Listed {
+  objects: Map<string, WorkloadSnapshot>;
+  resourceVersion: string;
+}
+
 /** How one watch connection ended, which decides what comes next. */
 type Ending =
   | { kind: 'closed'; events: number }
@@ -27,17 +33,16 @@ type Ending =
 
 /**
  * One watch on the workloads of one kind (Deployments, StatefulSets or DaemonSets) in one namespace, however
- * many of them are followed, kept alive by hand
- * because the client does neither: it lists the namespace, watches from the list's resourceVersion, and
- * resumes from the last resourceVersion seen when the connection ends. It lists again when that version has
- * expired (410 Gone), and when the watchdog restarts a watch that was silent for longer than its period (a
- * half-open connection, or a server that stopped sending, looks exactly like a quiet namespace; a list
- * finds what was missed). Every restart and every list that failed for a passing reason (5xx, 429, no
- * answer) waits its turn in one backoff, which starts over once a watch delivers events again. It keeps the
- * last state of each workload, reduced to what a rollout verdict reads.
+ * many of them are followed, kept alive by hand because the client does neither: it lists the namespace (a page
+ * at a time), watches from the list's resourceVersion, and resumes from the last resourceVersion seen when the
+ * connection ends. It lists again when that version has expired (410 Gone), and when the watchdog restarts a
+ * watch that was silent for longer than its period (a half-open connection, or a server that stopped sending,
+ * looks exactly like a quiet namespace; a list finds what was missed). Every restart and every list that failed
+ * for a passing reason (5xx, 429, no answer) waits its turn in one backoff, which starts over once a watch
+ * delivers events again. It keeps the last state of each workload, reduced to what a rollout verdict reads.
  */
 export class NamespaceWatch {
-  private readonly objects = new Map<string, WorkloadSnapshot>();
+  private objects = new Map<string, WorkloadSnapshot>();
   private resourceVersion = '';
   private listedOnce = false;
   private stopped = false;
@@ -73,14 +78,43 @@ export class NamespaceWatch {
     this.endCurrent?.();
   }
 
+  /**
+   * Reads the namespace's workloads a page at a time, then takes them all at once: until the last page, what
+   * current() answers is the previous list's, never half of the new one. The watch goes on from the list's
+   * resourceVersion, the first page's, which every page is read at. A page token the server dropped meanwhile
+   * (410: etcd compacted past the list's snapshot) is answered as client-go's pager answers it, by reading the
+   * list again whole, in one request, which has no token to expire.
+   */
   private async list(): Promise<void> {
-    const listed = await this.cluster.listWorkloads(this.kind, this.namespace);
-    this.objects.clear();
-    for (const item of listed.items) {
-      const snapshot = toWorkloadSnapshot(item);
-      if (snapshot.metadata?.name) this.objects.set(snapshot.metadata.name, snapshot);
-    }
+    const listed = (await this.readInPages()) ?? (await this.readWhole());
+    this.objects = listed.objects;
     this.resourceVersion = listed.resourceVersion;
+  }
+
+  /** The namespace's workloads, `listPageSize` a request; undefined when a page token expired before the last page. */
+  private async readInPages(): Promise<Listed | undefined> {
+    const limit = this.tuning.listPageSize;
+    let page = await this.cluster.listWorkloads(this.kind, this.namespace, { limit });
+    const listed: Listed = { objects: new Map(), resourceVersion: page.resourceVersion };
+    for (;;) {
+      keepSnapshots(listed.objects, page.items);
+      if (page.continue === undefined) return listed;
+      try {
+        page = await this.cluster.listWorkloads(this.kind, this.namespace, { limit, continue: page.continue });
+      } catch (error) {
+        if (httpStatusOf(error) !== 410) throw error;
+        this.log(`the list of ${kindTitle(this.kind)}s in namespace ${this.namespace} expired between two pages (410 Gone); listing it again in one request`);
+        return undefined;
+      }
+    }
+  }
+
+  /** The namespace's workloads in one request. */
+  private async readWhole(): Promise<Listed> {
+    const page = await this.cluster.listWorkloads(this.kind, this.namespace);
+    const listed: Listed = { objects: new Map(), resourceVersion: page.resourceVersion };
+    keepSnapshots(listed.objects, page.items);
+    return listed;
   }
 
   private async keepWatching(): Promise<void> {
@@ -205,6 +239,14 @@ export class NamespaceWatch {
     this.endCurrent = () => stop.abort();
     await sleep(ms, undefined, { signal: stop.signal }).catch(() => undefined);
     this.endCurrent = undefined;
+  }
+}
+
+/** Adds each workload to `objects` by name, reduced to what a rollout verdict reads. */
+function keepSnapshots(objects: Map<string, WorkloadSnapshot>, items: readonly WorkloadSnapshot[]): void {
+  for (const item of items) {
+    const snapshot = toWorkloadSnapshot(item);
+    if (snapshot.metadata?.name) objects.set(snapshot.metadata.name, snapshot);
   }
 }
 
