@@ -14,7 +14,7 @@ const throughPgBouncer = [
   'test/cli-commands.test.ts',
   'test/cli-deploy.test.ts',
   'test/concurrency.test.ts',
-  'test/last-successes-concurrency.test.ts',
+  'test/success-triggers-concurrency.test.ts',
   'test/environment-states.test.ts',
   'test/rollback.test.ts',
   'test/cleanup.test.ts',

@@ -143,3 +143,54 @@ describe.skipIf(!storeKinds().includes('postgres'))('the last success on postgre
     expect(failures[0]!.message).toMatch(/^the PostgreSQL store postgres:\/\/\S+ rolled this transaction back: it and another command's each waited for what the other held \(deadlock detected\); nothing it wrote was kept, so run the command again$/);
   });
 });
+
+describe.skipIf(!storeKinds().includes('postgres'))('the first success of a change on postgres, as two transactions change its successes at once', () => {
+  let test: TestStore;
+  let first: Store;
+  let second: Store;
+  let earlier: number;
+  let later: number;
+  const commit = 'c0ffee01';
+  beforeEach(async () => {
+    test = await createTestStore('postgres');
+    [earlier, later] = await insertHistory(test.spec, [
+      { status: 'success', commitSha: commit, createdAt: ago(minutes(30)) },
+      { status: 'running', commitSha: commit, createdAt: ago(minutes(20)) },
+    ]) as [number, number];
+    [first, second] = [await openStore(test.spec), await openStore(test.spec)];
+  });
+  afterEach(async () => {
+    await first.close();
+    await second.close();
+    await test.cleanup();
+  });
+
+  const deliveredBy = () =>
+    first.read(async (tx) => (await tx.selectFrom('delivered_changes').select('deployment_id').where('sha', '=', commit).execute()).map((row) => Number(row.deployment_id)));
+
+  it('a commit redeployed while its first success is being deleted is delivered by the redeploy', async () => {
+    const a = heldOpen(first, (tx) => applyTransition(tx, { id: later, from: 'running', to: 'success', source: 'cli' }));
+    await a.workDone;
+    const b = heldOpen(second, (tx) => deleteDeployments(tx, [earlier]));
+    await waitUntilBlocked(test.spec);
+    a.release();
+    await a.committed;
+    await b.workDone;
+    b.release();
+    await b.committed;
+    expect(await deliveredBy()).toEqual([later]);
+  });
+
+  it('the first success deleted while the commit is redeployed leaves the redeploy as its first success', async () => {
+    const a = heldOpen(first, (tx) => deleteDeployments(tx, [earlier]));
+    await a.workDone;
+    const b = heldOpen(second, (tx) => applyTransition(tx, { id: later, from: 'running', to: 'success', source: 'cli' }));
+    await waitUntilBlocked(test.spec);
+    a.release();
+    await a.committed;
+    await b.workDone;
+    b.release();
+    await b.committed;
+    expect(await deliveredBy()).toEqual([later]);
+  });
+});
