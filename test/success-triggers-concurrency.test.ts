@@ -47,6 +47,21 @@ async function waitUntilBlocked(spec: string): Promise<void> {
   }
 }
 
+type Work = (tx: Transaction<Database>) => Promise<unknown>;
+
+/** Runs one transaction's work and holds it open, starts the other's, which must wait for it, then commits them in that order. */
+async function overlapping(spec: string, [firstStore, earlier]: [Store, Work], [secondStore, later]: [Store, Work]): Promise<void> {
+  const a = heldOpen(firstStore, earlier);
+  await a.workDone;
+  const b = heldOpen(secondStore, later);
+  await waitUntilBlocked(spec);
+  a.release();
+  await a.committed;
+  await b.workDone;
+  b.release();
+  await b.committed;
+}
+
 describe.skipIf(!storeKinds().includes('postgres'))('the last success on postgres, as two transactions change one pair at once', () => {
   let test: TestStore;
   let first: Store;
@@ -76,18 +91,7 @@ describe.skipIf(!storeKinds().includes('postgres'))('the last success on postgre
   const deleteLastSuccess = (tx: Transaction<Database>) => deleteDeployments(tx, [successes[2]!]);
   const deleteSuccessBeforeIt = (tx: Transaction<Database>) => deleteDeployments(tx, [successes[1]!]);
 
-  /** Runs `earlier` and holds it open, starts `later`, which must wait for it, then commits them in that order. */
-  async function overlap(earlier: (tx: Transaction<Database>) => Promise<unknown>, later: (tx: Transaction<Database>) => Promise<unknown>) {
-    const a = heldOpen(first, earlier);
-    await a.workDone;
-    const b = heldOpen(second, later);
-    await waitUntilBlocked(test.spec);
-    a.release();
-    await a.committed;
-    await b.workDone;
-    b.release();
-    await b.committed;
-  }
+  const overlap = (earlier: Work, later: Work) => overlapping(test.spec, [first, earlier], [second, later]);
 
   async function lastSuccess(): Promise<{ table: number[]; status: number | undefined }> {
     return first.read(async (tx) => ({
@@ -168,29 +172,16 @@ describe.skipIf(!storeKinds().includes('postgres'))('the first success of a chan
   const deliveredBy = () =>
     first.read(async (tx) => (await tx.selectFrom('delivered_changes').select('deployment_id').where('sha', '=', commit).execute()).map((row) => Number(row.deployment_id)));
 
+  const redeploy: Work = (tx) => applyTransition(tx, { id: later, from: 'running', to: 'success', source: 'cli' });
+  const deleteFirstSuccess: Work = (tx) => deleteDeployments(tx, [earlier]);
+
   it('a commit redeployed while its first success is being deleted is delivered by the redeploy', async () => {
-    const a = heldOpen(first, (tx) => applyTransition(tx, { id: later, from: 'running', to: 'success', source: 'cli' }));
-    await a.workDone;
-    const b = heldOpen(second, (tx) => deleteDeployments(tx, [earlier]));
-    await waitUntilBlocked(test.spec);
-    a.release();
-    await a.committed;
-    await b.workDone;
-    b.release();
-    await b.committed;
+    await overlapping(test.spec, [first, redeploy], [second, deleteFirstSuccess]);
     expect(await deliveredBy()).toEqual([later]);
   });
 
   it('the first success deleted while the commit is redeployed leaves the redeploy as its first success', async () => {
-    const a = heldOpen(first, (tx) => deleteDeployments(tx, [earlier]));
-    await a.workDone;
-    const b = heldOpen(second, (tx) => applyTransition(tx, { id: later, from: 'running', to: 'success', source: 'cli' }));
-    await waitUntilBlocked(test.spec);
-    a.release();
-    await a.committed;
-    await b.workDone;
-    b.release();
-    await b.committed;
+    await overlapping(test.spec, [first, deleteFirstSuccess], [second, redeploy]);
     expect(await deliveredBy()).toEqual([later]);
   });
 });
