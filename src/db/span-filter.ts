@@ -25,11 +25,12 @@ export function groupsOf(bucket: string, grouping: Grouping): string[] {
 
 /**
  * `rows` (a query of `bucket`, `value` and `flag` columns, grouped by `grouping`) with each row once more in the
- * whole span's group when grouping by week: read once, counted twice.
+ * whole span's group when grouping by week: read once (materialized, which SQLite would otherwise not do for a
+ * query read twice in one union), counted twice.
  */
 export function withWholeSpan(rows: RawBuilder<unknown>, grouping: Grouping): RawBuilder<unknown> {
   if (grouping === 'span') return rows;
-  return sql`with grouped as (${rows}) select bucket, value, flag from grouped union all select ${sql.lit(wholeSpan)}, value, flag from grouped`;
+  return sql`with grouped as materialized (${rows}) select bucket, value, flag from grouped union all select ${sql.lit(wholeSpan)}, value, flag from grouped`;
 }
 
 /** The condition on `deployments` (or an alias of it) that keeps the span's deployments. */
