@@ -68,10 +68,7 @@ export function scaleHistory(kind: Kind, shape: ScaleShape): string[] {
     `insert into deployment_events (deployment_id, at, from_status, to_status, source, detail)
      select id, coalesce(completed_at, started_at), 'running', status, case when status = 'stale' then 'cleanup' else 'command' end, null from deployments`,
   ];
-  // The commits' triggers look records up by index, as PostgreSQL plans them once it knows the table is not empty
-  // (autovacuum would have told it long before a store held this many).
-  const planned = kind === 'postgres' ? ['analyze deployments'] : [];
-  return [originalsSql, rolledBack, rollbackOf, ...planned, commits, copies, ...events];
+  return [originalsSql, rolledBack, rollbackOf, commits, copies, ...events];
 }
 
 function sqliteAt(start: string, step: string, plusSeconds: number): string {
