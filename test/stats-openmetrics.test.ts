@@ -26,18 +26,21 @@ describeEachStore('stats --format openmetrics on %s', (kind) => {
   afterEach(async () => store.cleanup());
 
   it.skipIf(!hasTool('prometheus_client'))('prints DORA keys and per app/env counters that the reference parser reads back', async () => {
-    const lastSuccess = ago(days(1));
+    // Every time from one clock reading: two readings a millisecond apart made the 40-minute outage 2400.001 s.
+    const now = Date.now();
+    const before = (ms: number) => new Date(now - ms);
+    const lastSuccess = before(days(1));
     const ids = await insertHistory(store.spec, [
-      { status: 'success', createdAt: ago(days(60)), completedAt: ago(days(60)) },
-      { status: 'success', createdAt: ago(days(20)), completedAt: ago(days(20)) },
-      { status: 'failed', createdAt: ago(days(10) + minutes(30)), completedAt: ago(days(10) + minutes(30)) },
-      { status: 'success', createdAt: ago(days(10)), completedAt: ago(days(10)) },
-      { status: 'success', isRollback: true, createdAt: ago(days(10) - minutes(10)), completedAt: ago(days(10) - minutes(10)) },
+      { status: 'success', createdAt: before(days(60)), completedAt: before(days(60)) },
+      { status: 'success', createdAt: before(days(20)), completedAt: before(days(20)) },
+      { status: 'failed', createdAt: before(days(10) + minutes(30)), completedAt: before(days(10) + minutes(30)) },
+      { status: 'success', createdAt: before(days(10)), completedAt: before(days(10)) },
+      { status: 'success', isRollback: true, createdAt: before(days(10) - minutes(10)), completedAt: before(days(10) - minutes(10)) },
       { status: 'success', createdAt: lastSuccess, completedAt: lastSuccess },
-      { status: 'timeout', createdAt: ago(minutes(50)) },
-      { status: 'cancelled', app: 'api', createdAt: ago(days(2)), completedAt: ago(days(2)) },
-      { status: 'running', app: 'api', createdAt: ago(minutes(5)), completedAt: null },
-      { status: 'success', env: 'staging', createdAt: ago(days(3)), completedAt: ago(days(3)) },
+      { status: 'timeout', createdAt: before(minutes(50)) },
+      { status: 'cancelled', app: 'api', createdAt: before(days(2)), completedAt: before(days(2)) },
+      { status: 'running', app: 'api', createdAt: before(minutes(5)), completedAt: null },
+      { status: 'success', env: 'staging', createdAt: before(days(3)), completedAt: before(days(3)) },
     ]);
     await linkRollback(store.spec, ids[3]!, ids[4]!);
 

@@ -15,17 +15,20 @@ describeEachStore('stats on %s', (kind) => {
   afterEach(async () => store.cleanup());
 
   it('measures frequency, failure rate and time to restore from the history of one environment', async () => {
-    const success = (dayAgo: number) => ({ status: 'success' as const, createdAt: ago(days(dayAgo)), completedAt: ago(days(dayAgo) - minutes(2)) });
-    const failedAt = ago(days(10));
+    // Every time from one clock reading, so the outages' lengths are exact to the millisecond.
+    const now = Date.now();
+    const before = (ms: number) => new Date(now - ms);
+    const success = (dayAgo: number) => ({ status: 'success' as const, createdAt: before(days(dayAgo)), completedAt: before(days(dayAgo) - minutes(2)) });
+    const failedAt = before(days(10));
     const ids = await insertHistory(store.spec, [
       ...[28, 25, 21, 18, 14, 12].map(success),
       { status: 'failed', createdAt: new Date(failedAt.getTime() - minutes(2)), completedAt: failedAt },
       { status: 'success', createdAt: failedAt, completedAt: new Date(failedAt.getTime() + minutes(30)) },
-      { status: 'success', createdAt: ago(days(5)), completedAt: ago(days(5) - minutes(1)) },
-      { status: 'success', isRollback: true, createdAt: ago(days(5) - minutes(5)), completedAt: ago(days(5) - minutes(11)) },
-      { status: 'cancelled', createdAt: ago(days(3)), completedAt: ago(days(3)) },
-      { status: 'success', createdAt: ago(days(40)), completedAt: ago(days(40)) },
-      { status: 'failed', env: 'staging', createdAt: ago(days(2)), completedAt: ago(days(2)) },
+      { status: 'success', createdAt: before(days(5)), completedAt: before(days(5) - minutes(1)) },
+      { status: 'success', isRollback: true, createdAt: before(days(5) - minutes(5)), completedAt: before(days(5) - minutes(11)) },
+      { status: 'cancelled', createdAt: before(days(3)), completedAt: before(days(3)) },
+      { status: 'success', createdAt: before(days(40)), completedAt: before(days(40)) },
+      { status: 'failed', env: 'staging', createdAt: before(days(2)), completedAt: before(days(2)) },
     ]);
     // The ninth row succeeded and was rolled back by the tenth.
     await linkRollback(store.spec, ids[8]!, ids[9]!);
