@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
-import { migrations } from '../src/db/migrations.js';
-import { openStore } from '../src/db/open-store.js';
 import { klepaasHistoryTable } from '../test/support/klepaas-schema.js';
+import { createSchemaThrough } from '../test/support/older-schema.js';
 import { timedRun, type RunCost, type RunPlace } from './support/cli-runs.js';
 import { copyThrowawayDatabase, createThrowawayDatabase, withClient, type ThrowawayDatabase } from './support/postgres-store.js';
 import { baselineMerge, klepaasSource, scaleHistory, type ScaleShape } from './support/scale-history.js';
@@ -63,7 +61,7 @@ async function main(): Promise<void> {
 
 async function measure(store: ScaleStore, klepaasFile: string): Promise<void> {
   console.log(`\n${store.kind}`);
-  await createSchemaUpTo(store.spec, historySchema);
+  await createSchemaThrough(store.spec, historySchema);
   const built = await timed(() => store.build(scaleHistory(store.kind, shape)));
   console.log(`  built in ${seconds(built)} (set SQL, schema of ${historySchema}), ${await store.count('deployments')} records, ${await store.count('deployment_events')} events`);
   report('upgraded to the current schema (doctor --fix)', cli(store, ['doctor', '--fix'], 'ignore'));
@@ -100,23 +98,6 @@ async function measure(store: ScaleStore, klepaasFile: string): Promise<void> {
  * what any store goes through.
  */
 const historySchema = '006_deployment_commits';
-
-async function createSchemaUpTo(spec: string, last: string): Promise<void> {
-  const upTo = migrations.slice(0, migrations.findIndex((migration) => migration.name === last) + 1);
-  if (upTo.length === 0) throw new Error(`no migration ${last}`);
-  const store = await openStore(spec, 'as-is');
-  try {
-    await store.write(async (tx) => {
-      await sql`create table shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);
-      for (const migration of upTo) {
-        await migration.up(tx, store.dialect);
-        await tx.insertInto('shiplog_migrations').values({ name: migration.name, applied_at: new Date().toISOString() }).execute();
-      }
-    });
-  } finally {
-    await store.close();
-  }
-}
 
 function cli(store: ScaleStore, args: string[], stdout: RunPlace['stdout'] = 'pipe'): RunCost {
   return timedRun([cliPath, '--db', store.spec, ...args], { ...place, stdout });

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { toDeployment } from '../src/db/deployment-rows.js';
 import { listEnvironmentStates, listShownEnvironmentStates, type EnvironmentState, type ShownDeployment } from '../src/db/deployments.js';
@@ -12,6 +11,7 @@ import type { ImportedDeployment } from '../src/deployment/imported.js';
 import type { Status } from '../src/deployment/lifecycle.js';
 import { cleanup } from '../src/repair/cleanup.js';
 import { days, insertHistory, type HistoryRow } from './support/history-rows.js';
+import { createSchemaThrough } from './support/older-schema.js';
 import { execSql } from './support/snapshot.js';
 import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
 
@@ -264,14 +264,10 @@ describeEachStore('a store on %s written before last_successes existed', (kind) 
   it('gets each pair\'s last success when shiplog opens it', async () => {
     const earlier = migrations.slice(0, migrations.findIndex((migration) => migration.name === '005_last_successes'));
     expect(earlier.map((migration) => migration.name).at(-1)).toBe('004_merged_deployments');
+    await createSchemaThrough(store.spec, earlier.at(-1)!.name);
     const old = await openStore(store.spec, 'as-is');
     try {
       await old.write(async (tx) => {
-        await sql`create table shiplog_migrations (name text primary key, applied_at text not null)`.execute(tx);
-        for (const migration of earlier) {
-          await migration.up(tx, old.dialect);
-          await tx.insertInto('shiplog_migrations').values({ name: migration.name, applied_at: new Date().toISOString() }).execute();
-        }
         for (const row of mixedHistory(400, Date.parse('2026-10-01T00:00:00Z'))) {
           await tx
             .insertInto('deployments')
