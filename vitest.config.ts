@@ -24,6 +24,7 @@ const throughPgBouncer = [
   'test/report-html.test.ts',
   'test/poll-shared-store.test.ts',
   'test/track-shared-store.test.ts',
+  'test/frozen-in-transaction.test.ts',
   'test/completion.test.ts',
 ];
 

@@ -16,6 +16,11 @@ export interface StoreDialect {
   isCapacityRefusal(error: unknown): boolean;
   /** Turns a driver error into the one line a user should read, or undefined when it is not the store's fault. */
   describeFailure(error: unknown): EnvironmentError | undefined;
+  /**
+   * Has the server end this transaction, and its session, should its client fall silent inside it for `ms`, so the
+   * row locks it holds are let go. Runs first in the transaction.
+   */
+  endIfStalled(tx: Transaction<Database>, ms: number): Promise<void>;
 }
 
 /**

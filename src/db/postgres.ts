@@ -36,6 +36,10 @@ export async function openPostgresStore(url: string): Promise<Store> {
     isConnectionLoss,
     isCapacityRefusal,
     describeFailure: (error) => describePostgresFailure(error, url, location),
+    async endIfStalled(tx, ms) {
+      // SET takes no parameters; `local` ends with the transaction, as PgBouncer's transaction pooling requires.
+      await sql.raw(`set local idle_in_transaction_session_timeout = ${Math.max(1, Math.round(ms))}`).execute(tx);
+    },
   };
   const appliedMigrations = early?.appliedMigrations === undefined ? undefined : new Set(early.appliedMigrations);
   return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect, location, appliedMigrations);
@@ -57,7 +61,8 @@ function isCapacityRefusal(error: unknown): boolean {
 
 function isConnectionLoss(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return connectionErrnos.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code);
+  // 25P03: the server ended a session left idle inside a transaction past its limit (endIfStalled).
+  if (typeof code === 'string') return connectionErrnos.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '25P03'].includes(code);
   return error instanceof Error && connectionMessages.test(error.message);
 }
 

@@ -61,6 +61,9 @@ function sqliteDialect(path: string): StoreDialect {
     isConnectionLoss: () => false,
     isCapacityRefusal: () => false,
     describeFailure: (error) => describeSqliteFailure(error, path),
+    // Nothing can take a file's write lock from a process stopped while it holds it: other writers wait their busy
+    // timeout and fail. Such a process is on the same machine, where whoever stopped it can see it.
+    async endIfStalled() {},
   };
 }
 

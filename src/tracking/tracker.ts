@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Updateable } from 'kysely';
+import type { Transaction, Updateable } from 'kysely';
 import { envMs } from '../config/tuning-env.js';
 import { toDeployment } from '../db/deployment-rows.js';
 import type { DeploymentRef } from '../db/deployments.js';
-import type { DeploymentsTable } from '../db/schema.js';
+import type { Database, DeploymentsTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { lockedTarget } from '../db/targets.js';
 import { applyTransition, recordNote } from '../db/transition.js';
@@ -97,7 +97,7 @@ export class Tracker {
     const expired = leaseExpiredBefore(now.getTime());
     if (this.followed.size === 0) this.renewedAt = now.getTime();
     const lockRows = this.store.dialect.kind === 'postgres';
-    const claimed = await this.store.write(async (tx) => {
+    const claimed = await this.write(async (tx) => {
       const rows = new Map<number, Deployment>();
       for (let start = 0; start < fresh.length; start += claimBatch) {
         const ids = fresh.slice(start, start + claimBatch);
@@ -137,7 +137,7 @@ export class Tracker {
     const known = this.held(id);
     const set: Updateable<DeploymentsTable> = {};
     if (outcome.error !== undefined) set.error = outcome.error;
-    const result = await this.store.write(async (tx) => {
+    const result = await this.write(async (tx) => {
       if (outcome.target) set.target = JSON.stringify({ ...(await lockedTarget(tx, id)), ...outcome.target });
       const change = { id, from: known.status, to: outcome.to, source: this.source, detail: outcome.detail ?? null, set, heldBy: this.owner };
       if (await applyTransition(tx, change)) return outcome.to;
@@ -161,7 +161,7 @@ export class Tracker {
   async updateTarget(id: number, target: Record<string, unknown>): Promise<void> {
     const known = this.followed.get(id);
     if (!known) return;
-    const merged = await this.store.write(async (tx) => {
+    const merged = await this.write(async (tx) => {
       const stored = { ...(await lockedTarget(tx, id)), ...target };
       await tx.updateTable('deployments').set({ target: JSON.stringify(stored) }).where('id', '=', id).where('lease_owner', '=', this.owner).execute();
       return stored;
@@ -173,7 +173,7 @@ export class Tracker {
   async note(id: number, detail: string): Promise<void> {
     const known = this.followed.get(id);
     if (!known) return;
-    await this.store.write((tx) => recordNote(tx, id, known.status, this.source, detail));
+    await this.write((tx) => recordNote(tx, id, known.status, this.source, detail));
   }
 
   /** Stops following: the leases are let go so another follower can pick the deployments up at once. */
@@ -182,7 +182,7 @@ export class Tracker {
     const ids = [...this.followed.keys()];
     this.followed.clear();
     if (ids.length === 0) return;
-    await this.store.write((tx) =>
+    await this.write((tx) =>
       tx.updateTable('deployments').set({ lease_owner: null }).where('id', 'in', ids).where('lease_owner', '=', this.owner).execute(),
     );
   }
@@ -211,6 +211,18 @@ export class Tracker {
     this.followed.delete(id);
   }
 
+  /**
+   * A write transaction of this follower. Should the process stop inside it (frozen, suspended, starved) past a
+   * lease's life, the server ends it: its row locks would otherwise keep every other follower from taking the
+   * deployments over, and a follower silent that long has lost its leases anyway.
+   */
+  private write<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.store.write(async (tx) => {
+      await this.store.dialect.endIfStalled(tx, leaseTtlMs);
+      return work(tx);
+    });
+  }
+
   private startHeartbeat(): void {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => void this.renew(), heartbeatMs);
@@ -235,7 +247,7 @@ export class Tracker {
     const ids = [...this.followed.keys()];
     if (ids.length === 0) return;
     const started = Date.now();
-    const kept = await this.store.write(async (tx) => {
+    const kept = await this.write(async (tx) => {
       const rows = await tx
         .updateTable('deployments')
         .set({ heartbeat_at: new Date().toISOString() })
