@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openStore } from '../src/db/open-store.js';
+import { expect, it } from 'vitest';
 import type { Store } from '../src/db/store.js';
-import { createTestStore, describeEachStore, type TestStore } from './support/stores.js';
+import { mondayOfTime, oneOf, random, recordWrites, storePerTest } from './support/random-writes.js';
+import { describeEachStore } from './support/stores.js';
 
 /** What delivered_changes should hold, worked out in JavaScript from the whole history: the oracle the triggers are held to. */
 interface Change {
@@ -52,7 +52,7 @@ async function expectedChanges(store: Store): Promise<Change[]> {
       sha,
       deploymentId: Number(first.id),
       createdAt: first.created_at,
-      week: mondayOf(first.created_at),
+      week: mondayOfTime(first.created_at),
       completedAt: first.completed_at,
       committedAt: known,
       leadMs: known !== null && first.completed_at !== null && first.completed_at >= known ? Date.parse(first.completed_at) - Date.parse(known) : null,
@@ -77,12 +77,6 @@ async function storedChanges(store: Store): Promise<Change[]> {
     .sort(byChange);
 }
 
-/** The Monday (UTC) of the week a time falls in, `YYYY-MM-DD`. */
-function mondayOf(time: string): string {
-  const day = new Date(time);
-  const sinceMonday = (day.getUTCDay() + 6) % 7;
-  return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() - sinceMonday)).toISOString().slice(0, 10);
-}
 
 function byChange(a: Change, b: Change): number {
   const x = `${a.app}/${a.env}/${a.sha}`;
@@ -90,14 +84,6 @@ function byChange(a: Change, b: Change): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** A small deterministic generator, so a failing sequence can be replayed from its seed. */
-function random(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state % n;
-  };
-}
 
 const times = ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.000Z', '2026-03-01T11:30:00.000Z', '2026-03-02T09:15:00.250Z', '2026-03-03T00:00:00.000Z'];
 const later = (time: string, pick: (n: number) => number) => new Date(Date.parse(time) + (1 + pick(90)) * 60_000).toISOString();
@@ -125,74 +111,41 @@ async function randomChange(store: Store, pick: (n: number) => number, serial: n
       completed_at: pick(10) === 0 ? null : later(created, pick),
     };
   };
-  await store.write(async (tx) => {
-    const ids = (await tx.selectFrom('deployments').select('id').execute()).map((row) => Number(row.id));
-    const some = () => anyOf(ids);
-    // Inserts come more often than the rest, so the history grows as it changes.
-    const change = ids.length < 4 ? 0 : pick(11);
-    switch (change > 8 ? 0 : change) {
-      case 0:
-        await tx.insertInto('deployments').values(newRow(0)).execute();
-        break;
-      case 1:
-        await tx.insertInto('deployments').values([newRow(0), newRow(1), newRow(2)]).execute();
-        break;
-      case 2:
-        await tx.updateTable('deployments').set({ status: anyOf(statuses) }).where('id', '=', some()).execute();
-        break;
-      case 3:
-        await tx.updateTable('deployments').set({ completed_at: later(anyOf(times), pick), created_at: anyOf(times) }).where('id', '=', some()).execute();
-        break;
-      case 4:
-        await tx.updateTable('deployments').set({ commit_sha: pick(4) === 0 ? null : anyOf(shas), is_rollback: pick(6) === 0 ? 1 : 0 }).where('id', '=', some()).execute();
-        break;
-      case 5:
-        await tx.deleteFrom('deployments').where('id', '=', some()).execute();
-        break;
-      case 6:
-        await tx.deleteFrom('deployments').where('id', 'in', [some(), some(), some()]).execute();
-        break;
-      case 7:
-        await tx
+  await store.write((tx) =>
+    oneOf(tx, pick, [
+      ...recordWrites(tx, newRow, () => anyOf(statuses)),
+      (some) => tx.updateTable('deployments').set({ completed_at: later(anyOf(times), pick), created_at: anyOf(times) }).where('id', '=', some()).execute(),
+      (some) => tx.updateTable('deployments').set({ commit_sha: pick(4) === 0 ? null : anyOf(shas), is_rollback: pick(6) === 0 ? 1 : 0 }).where('id', '=', some()).execute(),
+      (some) =>
+        tx
           .insertInto('deployment_commits')
           .values({ deployment_id: some(), sha: anyOf(shas), committed_at: anyOf(times), shallow: 0 })
           .onConflict((conflict) => conflict.doNothing())
-          .execute();
-        break;
-      default:
-        await tx.deleteFrom('deployment_commits').where('deployment_id', '=', some()).execute();
-    }
-  });
+          .execute(),
+      (some) => tx.deleteFrom('deployment_commits').where('deployment_id', '=', some()).execute(),
+    ]),
+  );
 }
 
 describeEachStore('each change at the first success that delivered it, on %s', (kind) => {
-  let test: TestStore;
-  let store: Store;
-  beforeEach(async () => {
-    test = await createTestStore(kind);
-    store = await openStore(test.spec);
-  });
-  afterEach(async () => {
-    await store.close();
-    await test.cleanup();
-  });
+  const each = storePerTest(kind);
 
   for (const seed of [1, 2]) {
     it(`stays exact through 150 random changes to deployments and their commits (seed ${seed})`, async () => {
       const pick = random(seed);
       for (let serial = 0; serial < 150; serial++) {
-        await randomChange(store, pick, serial);
-        expect(await storedChanges(store), `after change ${serial}`).toEqual(await expectedChanges(store));
+        await randomChange(each.store, pick, serial);
+        expect(await storedChanges(each.store), `after change ${serial}`).toEqual(await expectedChanges(each.store));
       }
-      expect((await storedChanges(store)).length).toBeGreaterThan(3);
+      expect((await storedChanges(each.store)).length).toBeGreaterThan(3);
     });
   }
 
   it('is filled from the history of a store made before it', async () => {
     const pick = random(3);
-    for (let serial = 0; serial < 60; serial++) await randomChange(store, pick, serial);
-    const expected = await expectedChanges(store);
-    await store.write(async (tx) => {
+    for (let serial = 0; serial < 60; serial++) await randomChange(each.store, pick, serial);
+    const expected = await expectedChanges(each.store);
+    await each.store.write(async (tx) => {
       await sql`drop table delivered_changes`.execute(tx);
       const triggers = { deployments: ['insert', 'update', 'delete'], deployment_commits: ['commit_insert', 'commit_delete', 'commit_update'] };
       for (const [table, names] of Object.entries(triggers)) {
@@ -205,9 +158,8 @@ describeEachStore('each change at the first success that delivered it, on %s', (
       }
       await tx.deleteFrom('shiplog_migrations').where('name', '=', '007_delivered_changes').execute();
     });
-    await store.close();
-    store = await openStore(test.spec);
+    await each.reopen();
     expect(expected.length).toBeGreaterThan(3);
-    expect(await storedChanges(store)).toEqual(expected);
+    expect(await storedChanges(each.store)).toEqual(expected);
   });
 });

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
-import { groupsOf, inSpan, mondayOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { weeksInSpan } from './deployment-weeks.js';
+import type { StoreDialect } from './dialect.js';
+import { groupsOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import type { Queryable } from './store.js';
 
 /** How a span's deployments ended, counted in the database. A change is a deployment that is not a rollback. */
@@ -16,28 +18,20 @@ export interface DeliveryCounts {
 }
 
 /**
- * The counts of each group (see Grouping) that has deployments, by group. Counted by day and summed into weeks and
- * the span here: cutting the day out of the stored time is a fraction of the cost of working out its week in SQL,
- * for each of a million records.
+ * The counts of each group (see Grouping) that has deployments, by group: summed from the span's weeks (see
+ * db/deployment-weeks.ts) in the database, and into the span as well here when grouping by week.
  */
-export async function deliveryCounts(q: Queryable, filter: SpanFilter, grouping: Grouping): Promise<Map<string, DeliveryCounts>> {
+export async function deliveryCounts(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): Promise<Map<string, DeliveryCounts>> {
   const { rows } = await sql<Record<keyof DeliveryCounts | 'bucket', string | number>>`
-    select ${grouping === 'span' ? sql.lit(wholeSpan) : sql`substr(created_at, 1, 10)`} as bucket,
-      count(*) as total,
-      sum(case when status = 'success' then 1 else 0 end) as success,
-      sum(case when status = 'failed' then 1 else 0 end) as failed,
-      sum(case when status = 'cancelled' then 1 else 0 end) as cancelled,
-      sum(is_rollback) as rollbacks,
-      sum(case when is_rollback = 0 and status = 'success' then 1 else 0 end) as "successfulChanges",
-      sum(case when is_rollback = 0 and status = 'failed' then 1 else 0 end) as "failedChanges",
-      sum(case when is_rollback = 0 and status = 'success' and rolled_back_by is not null then 1 else 0 end) as "rolledBackChanges"
-    from deployments
-    where ${inSpan(filter)}
-    group by 1`.execute(q);
+    select ${grouping === 'span' ? sql.lit(wholeSpan) : sql`week`} as bucket,
+      sum(total) as total, sum(success) as success, sum(failed) as failed, sum(cancelled) as cancelled, sum(rollbacks) as rollbacks,
+      sum(successful_changes) as "successfulChanges", sum(failed_changes) as "failedChanges", sum(rolled_back_changes) as "rolledBackChanges"
+    from (${weeksInSpan(kind, filter)}) as weeks
+    group by 1
+    having sum(total) > 0`.execute(q);
   const groups = new Map<string, DeliveryCounts>();
   for (const row of rows) {
-    const day = String(row.bucket);
-    for (const bucket of groupsOf(grouping === 'span' ? day : mondayOf(day), grouping)) {
+    for (const bucket of groupsOf(String(row.bucket), grouping)) {
       const counts = groups.get(bucket) ?? { ...noCounts };
       for (const name of countNames) counts[name] += Number(row[name]);
       groups.set(bucket, counts);

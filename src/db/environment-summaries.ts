@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Deployment } from '../deployment/deployment.js';
-import { activeStatuses } from '../deployment/lifecycle.js';
+import { activeStatuses, unresolvedStatuses, type Status } from '../deployment/lifecycle.js';
 import { toDeployment } from './deployment-rows.js';
 import { unsettledIndexTerm, type EnvironmentState } from './deployments.js';
 import type { DeploymentsTable } from './schema.js';
@@ -15,28 +15,25 @@ export interface EnvironmentSummary extends EnvironmentState {
 }
 
 /**
- * Each app and environment's last success, how many records it has open, and the newest `newestOpen` of them of
- * each kind (active, unresolved) in id order: a store with 270,000 records left stale by a retrying tracker reads
- * a few rows a pair, not all of them.
+ * Each app and environment's last success, how many records it has open (counted by week in deployment_weeks), and
+ * the newest `newestOpen` of them of each kind (active, unresolved) in id order, read along the index of open
+ * records by pair: a store with 270,000 records left stale by a retrying tracker reads a few rows a pair.
  */
 export async function summarizeEnvironments(q: Queryable, filter: { app?: string; env?: string }, newestOpen: number): Promise<EnvironmentSummary[]> {
   const pair = (alias: string) =>
     sql`${filter.app === undefined ? sql`` : sql`and ${sql.ref(`${alias}.app`)} = ${filter.app}`} ${filter.env === undefined ? sql`` : sql`and ${sql.ref(`${alias}.env`)} = ${filter.env}`}`;
-  const unsettled = sql`status in (${sql.join(unsettledIndexTerm)})`;
-  const active = sql`status in (${sql.join(activeStatuses.map((status) => sql.lit(status)))})`;
   const current = await sql<Selectable<DeploymentsTable>>`
     select d.* from last_successes s join deployments d on d.id = s.deployment_id where 1 = 1 ${pair('s')}`.execute(q);
   const counts = await sql<{ app: string; env: string; active: number | string; unresolved: number | string }>`
-    select app, env, sum(case when ${active} then 1 else 0 end) as active, sum(case when ${active} then 0 else 1 end) as unresolved
-    from deployments where ${unsettled} ${pair('deployments')} group by app, env`.execute(q);
-  const open = await sql<Selectable<DeploymentsTable>>`
-    select * from deployments where id in (
-      select id from (
-        select id, row_number() over (partition by app, env, case when ${active} then 1 else 0 end order by id desc) as newest
-        from deployments where ${unsettled} ${pair('deployments')}
-      ) ranked
-      where newest <= ${newestOpen})
-    order by id`.execute(q);
+    select app, env, sum(active) as active, sum(unresolved) as unresolved from deployment_weeks where 1 = 1 ${pair('deployment_weeks')}
+    group by app, env having sum(active) + sum(unresolved) > 0`.execute(q);
+  const open: Selectable<DeploymentsTable>[] = [];
+  for (const row of counts.rows) {
+    for (const [kind, count] of [[activeStatuses, row.active], [unresolvedStatuses, row.unresolved]] as const) {
+      if (Number(count) > 0) open.push(...(await newestOpenOf(q, row.app, row.env, kind, newestOpen)));
+    }
+  }
+  open.sort((a, b) => Number(a.id) - Number(b.id));
   const summaries = new Map<string, EnvironmentSummary>();
   const summaryOf = (app: string, env: string) => {
     const name = `${app}\u0000${env}`;
@@ -46,7 +43,16 @@ export async function summarizeEnvironments(q: Queryable, filter: { app?: string
   };
   for (const row of current.rows) summaryOf(row.app, row.env).current = toDeployment(row);
   for (const row of counts.rows) Object.assign(summaryOf(row.app, row.env), { active: Number(row.active), unresolved: Number(row.unresolved) });
-  for (const row of open.rows) summaryOf(row.app, row.env).open.push(toDeployment(row) as Deployment);
+  for (const row of open) summaryOf(row.app, row.env).open.push(toDeployment(row) as Deployment);
   const byCodePoint = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return [...summaries.values()].sort((a, b) => byCodePoint(a.app, b.app) || byCodePoint(a.env, b.env));
+}
+
+/** The newest `limit` records of a pair in one of `statuses`. The whole unsettled term lets SQLite use the partial index, which it matches term by term. */
+async function newestOpenOf(q: Queryable, app: string, env: string, statuses: readonly Status[], limit: number): Promise<Selectable<DeploymentsTable>[]> {
+  const { rows } = await sql<Selectable<DeploymentsTable>>`
+    select * from deployments
+    where app = ${app} and env = ${env} and status in (${sql.join(unsettledIndexTerm)}) and status in (${sql.join(statuses.map((status) => sql.lit(status)))})
+    order by id desc limit ${limit}`.execute(q);
+  return rows;
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { EnvironmentError } from '../errors.js';
 import { createDeliveredChanges } from './delivered-changes.js';
+import { createDeploymentWeeks } from './deployment-weeks.js';
 import type { StoreDialect } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -163,6 +164,17 @@ export const migrations: readonly Migration[] = [
     async up(tx) {
       await sql`drop index deployments_created`.execute(tx);
       await sql`create index deployments_created on deployments (created_at, app, env, status, is_rollback, rolled_back_by, started_at, completed_at)`.execute(tx);
+    },
+  },
+  {
+    // Each pair's deployments of a week counted, kept by triggers (db/deployment-weeks.ts): stats and the report sum
+    // weeks, not deployments. The report's grid names each pair's newest open records: this index holds them in
+    // order by pair, so it reads five of them, not the open records of every pair ranked.
+    name: '009_deployment_weeks',
+    async up(tx, dialect) {
+      await createDeploymentWeeks(tx, dialect.kind);
+      await sql`create index deployments_open_by_pair on deployments (app, env, id, status)
+        where status in ('pending', 'running', 'timeout', 'stale')`.execute(tx);
     },
   },
 ];

@@ -13,6 +13,7 @@ export interface Database {
   last_successes: LastSuccessesTable;
   deployment_commits: DeploymentCommitsTable;
   delivered_changes: DeliveredChangesTable;
+  deployment_weeks: DeploymentWeeksTable;
   shiplog_migrations: MigrationsTable;
 }
 
@@ -106,6 +107,42 @@ export interface DeliveredChangesTable {
   /** From commit to the first success's completion, when both are known and in that order; PostgreSQL answers text. */
   lead_ms: number | string | null;
 }
+
+/**
+ * Each app and environment's deployments of a week (of creation, by its Monday, UTC), counted by how they stand and how long those
+ * that ended ran. Written only by the database's triggers (see db/deployment-weeks.ts), never by shiplog's code.
+ */
+export interface DeploymentWeeksTable {
+  /** The Monday (UTC) of the week, `YYYY-MM-DD`. */
+  week: string;
+  app: string;
+  env: string;
+  total: Count;
+  success: Count;
+  failed: Count;
+  cancelled: Count;
+  /** Pending or running. */
+  active: Count;
+  /** Left timeout or stale. */
+  unresolved: Count;
+  rollbacks: Count;
+  /** Changes (deployments that are not rollbacks) that succeeded, failed, and succeeded and were later rolled back. */
+  successful_changes: Count;
+  failed_changes: Count;
+  rolled_back_changes: Count;
+  /** Those that ended success or failed, by how long they ran (db/deployment-weeks.ts's runTimeRanges). */
+  ran_under_30s: Count;
+  ran_under_1m: Count;
+  ran_under_2m: Count;
+  ran_under_5m: Count;
+  ran_under_10m: Count;
+  ran_under_30m: Count;
+  ran_under_1h: Count;
+  ran_1h_or_more: Count;
+}
+
+/** A count as a query answers it: PostgreSQL answers bigint and sums as text. */
+type Count = number | string;
 
 export interface MigrationsTable {
   name: string;

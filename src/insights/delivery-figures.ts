@@ -14,7 +14,7 @@ export async function readDeliveryFigures(
   grouping: Grouping,
   checkoutDir?: string,
 ): Promise<{ groups: Map<string, DeliveryFigures>; leadTimesFromCheckout: Map<string, number[]> }> {
-  const counts = await deliveryCounts(q, filter, grouping);
+  const counts = await deliveryCounts(q, kind, filter, grouping);
   const outages = await outageLengths(q, kind, filter, grouping);
   const leadTimes = await readLeadTimes(q, kind, filter, grouping, checkoutDir);
   const groups = new Map<string, DeliveryFigures>();

@@ -1,3 +1,4 @@
+import type { RunTimeColumn } from '../../db/deployment-weeks.js';
 /** A distribution as a reader takes it in: counts in a few ranges of growing width, each with its label. */
 export interface Bucket {
   label: string;
@@ -15,17 +16,17 @@ const minute = 60 * second;
 const hour = 60 * minute;
 const day = 24 * hour;
 
-/** How long a deployment ran, from start to end: seconds to hours. */
-export const durationEdges: readonly BucketEdge[] = [
-  { label: '< 30s', belowMs: 30 * second },
-  { label: '30s–1m', belowMs: minute },
-  { label: '1–2m', belowMs: 2 * minute },
-  { label: '2–5m', belowMs: 5 * minute },
-  { label: '5–10m', belowMs: 10 * minute },
-  { label: '10–30m', belowMs: 30 * minute },
-  { label: '30m–1h', belowMs: hour },
-  { label: '≥ 1h', belowMs: Infinity },
-];
+/** How long a deployment ran, from start to end, in the ranges the store counts (runTimeRanges): seconds to hours. */
+export const durationLabels: Record<RunTimeColumn, string> = {
+  ran_under_30s: '< 30s',
+  ran_under_1m: '30s–1m',
+  ran_under_2m: '1–2m',
+  ran_under_5m: '2–5m',
+  ran_under_10m: '5–10m',
+  ran_under_30m: '10–30m',
+  ran_under_1h: '30m–1h',
+  ran_1h_or_more: '≥ 1h',
+};
 
 /** From commit to success: hours to weeks, cut where DORA's tiers are (a day, a week, a month). */
 export const leadTimeEdges: readonly BucketEdge[] = [

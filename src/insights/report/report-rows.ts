@@ -1,16 +1,16 @@
-import { sql } from 'kysely';
 import { storedLeadTimeCounts } from '../../db/change-lead-times.js';
 import { chunks } from '../../db/chunks.js';
-import { countDurations } from '../../db/deployment-durations.js';
+import { runTimeRanges } from '../../db/deployment-weeks.js';
+import { countByEnvironment } from '../../db/environment-counts.js';
 import { toDeployment, toEvent } from '../../db/deployment-rows.js';
 import type { StoreDialect } from '../../db/dialect.js';
 import { summarizeEnvironments, type EnvironmentSummary } from '../../db/environment-summaries.js';
-import { inSpan, wholeSpan, type SpanFilter } from '../../db/span-filter.js';
+import { wholeSpan, type SpanFilter } from '../../db/span-filter.js';
 import type { Queryable } from '../../db/store.js';
 import type { Deployment, DeploymentEvent } from '../../deployment/deployment.js';
 import { readDeliveryFigures } from '../delivery-figures.js';
 import type { DeliveryFigures } from '../dora.js';
-import { durationEdges, histogram, leadTimeEdges, type Bucket } from './histogram.js';
+import { durationLabels, histogram, leadTimeEdges, type Bucket } from './histogram.js';
 
 /** What the report reads from the store, in one read transaction: plain values, and only what the page draws. */
 export interface ReportRows {
@@ -49,9 +49,12 @@ export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], f
   const storedLeadTimes = await storedLeadTimeCounts(q, filter, leadTimeEdges.map((edge) => edge.belowMs));
   const fromCheckout = histogram(figures.leadTimesFromCheckout.get(wholeSpan) ?? [], leadTimeEdges);
   const leadTimes = fromCheckout.map((bucket, index) => ({ label: bucket.label, count: bucket.count + storedLeadTimes[index]! }));
-  const durationCounts = await countDurations(q, kind, filter, durationEdges.map((edge) => edge.belowMs));
-  const durations = durationEdges.map((edge, index) => ({ label: edge.label, count: durationCounts[index]! }));
-  const totals = await countByEnvironment(q, filter);
+  const byEnvironment = await countByEnvironment(q, kind, filter);
+  const totals = new Map([...byEnvironment].map(([env, counts]) => [env, counts.total]));
+  const durations = runTimeRanges.map(({ column }) => ({
+    label: durationLabels[column],
+    count: [...byEnvironment.values()].reduce((sum, counts) => sum + counts.ran[column], 0),
+  }));
   const states = await summarizeEnvironments(q, filter, openShown);
   const timeline = await newestPerEnvironment(q, filter, [...totals.keys()], timelineShare(totals.size));
   // Records still open get details as well, wherever they are: the grid's marks link to them.
@@ -63,12 +66,6 @@ export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], f
   }
   const weeks = new Map([...figures.groups].filter(([bucket]) => bucket !== wholeSpan));
   return { span: figures.groups.get(wholeSpan), weeks, totals, leadTimes, durations, states, timeline, detailed };
-}
-
-async function countByEnvironment(q: Queryable, filter: SpanFilter): Promise<Map<string, number>> {
-  const { rows } = await sql<{ env: string; total: number | string }>`
-    select env, count(*) as total from deployments where ${inSpan(filter)} group by env`.execute(q);
-  return new Map(rows.map((row) => [row.env, Number(row.total)]));
 }
 
 /**
