@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { pagesOfRawRows } from './row-stream.js';
-import { groupsOf, inSpan, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { groupsOf, inSpan, mondayOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import { countInRanges } from './range-counts.js';
 import type { Queryable } from './store.js';
 
@@ -27,18 +27,17 @@ function bucketOf(grouping: Grouping): RawBuilder<string> {
   return grouping === 'span' ? sql<string>`${sql.lit(wholeSpan)}` : sql<string>`week`;
 }
 
-/** A change whose commit time only a checkout can tell (a record made before shiplog kept commits), not one without a commit (`#id`). */
-const unrecordedChange = sql`committed_at is null and substr(sha, 1, 1) <> '#'`;
 
 /**
  * Each group's changes (see db/delivered-changes.ts), counted in one scan of the narrow table, and the median of
  * the lead times the store knows: the middle one or two of each group, read in the order of a lead-time index.
  */
 export async function storedLeadTimes(q: Queryable, filter: SpanFilter, grouping: Grouping): Promise<Map<string, StoredLeadTimes>> {
+  // The week bound as well lets the index of counts be read from the span's first week on.
   const { rows } = await sql<{ bucket: string; total: number | string; measured: number | string; flagged: number | string }>`
-    select ${bucketOf(grouping)} as bucket, count(*) as total, count(lead_ms) as measured, sum(case when ${unrecordedChange} then 1 else 0 end) as flagged
+    select ${bucketOf(grouping)} as bucket, count(*) as total, count(lead_ms) as measured, sum(unrecorded) as flagged
     from delivered_changes
-    where ${inSpan(filter, 'delivered_changes')}
+    where week >= ${mondayOf(filter.since.slice(0, 10))} and ${inSpan(filter, 'delivered_changes')}
     group by 1`.execute(q);
   const groups = new Map<string, StoredLeadTimes>();
   for (const row of rows) {
@@ -69,7 +68,7 @@ async function middleLeadTime(q: Queryable, filter: SpanFilter, week: string | u
 /** The changes whose commit time only a checkout can tell, a page at a time. */
 export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<UnrecordedChange[]> {
   const query = sql<{ bucket: string; sha: string; completed_at: string | null }>`
-    select ${bucketOf(grouping)} as bucket, sha, completed_at from delivered_changes where ${inSpan(filter, 'delivered_changes')} and ${unrecordedChange}`;
+    select ${bucketOf(grouping)} as bucket, sha, completed_at from delivered_changes where ${inSpan(filter, 'delivered_changes')} and unrecorded = 1`;
   for await (const page of pagesOfRawRows(q, kind, query, pageSize)) {
     yield page.filter((row) => row.completed_at !== null).map((row) => ({ bucket: String(row.bucket), sha: row.sha, completedAt: row.completed_at! }));
   }

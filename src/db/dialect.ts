@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { EnvironmentError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -21,6 +21,12 @@ export interface StoreDialect {
    * row locks it holds are let go. Runs first in the transaction.
    */
   endIfStalled(tx: Transaction<Database>, ms: number): Promise<void>;
+  /**
+   * After a change to a large part of the store (cleanup's merges and prunes): reclaims the rows it deleted and
+   * relearns the tables' statistics now, where the next reads would otherwise pay for the dead rows until the
+   * server's own maintenance came round. Outside any transaction.
+   */
+  reclaim(db: Kysely<Database>): Promise<void>;
 }
 
 /**

@@ -64,6 +64,8 @@ function sqliteDialect(path: string): StoreDialect {
     // Nothing can take a file's write lock from a process stopped while it holds it: other writers wait their busy
     // timeout and fail. Such a process is on the same machine, where whoever stopped it can see it.
     async endIfStalled() {},
+    // SQLite reuses the pages it freed, and reads a row's index entries without a visibility check.
+    async reclaim() {},
   };
 }
 

@@ -89,10 +89,16 @@ export class Store {
     return this.run(() => this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work));
   }
 
+  /** See StoreDialect's reclaim: after a change to a large part of the store. */
+  reclaim(): Promise<void> {
+    return this.run(() => this.dialect.reclaim(this.db));
+  }
+
   async migrate(): Promise<void> {
     const applied = this.appliedAtOpen;
     this.appliedAtOpen = undefined;
-    await this.run(() => migrate(this.db, this.dialect, applied));
+    const upgraded = await this.run(() => migrate(this.db, this.dialect, applied));
+    if (upgraded) await this.reclaim();
   }
 
   /**

@@ -99,6 +99,7 @@ export async function cleanup(store: Store, request: CleanupRequest, listener: C
     report.backup = backupPath;
   };
   await store.write((tx) => planAndApply(tx, { ...pass, beforeChange }, report));
+  if (hasChanges(report)) await store.reclaim();
   if (store.dialect.kind === 'postgres' && request.backupPath === null && hasChanges(report)) {
     report.notes.push('no backup was written: shiplog backs up SQLite stores only; back up PostgreSQL with pg_dump');
   }

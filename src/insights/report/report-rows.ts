@@ -55,7 +55,7 @@ export async function readReportRows(q: Queryable, kind: StoreDialect['kind'], f
     label: durationLabels[column],
     count: [...byEnvironment.values()].reduce((sum, counts) => sum + counts.ran[column], 0),
   }));
-  const states = await summarizeEnvironments(q, filter, openShown);
+  const states = await summarizeEnvironments(q, kind, filter, openShown);
   const timeline = await newestPerEnvironment(q, filter, [...totals.keys()], timelineShare(totals.size));
   // Records still open get details as well, wherever they are: the grid's marks link to them.
   const inGrid = states.flatMap((s) => s.open);
