@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ncpEnv } from '../fixtures/ncp-cli-env.js';
 import { seedNcpDeployments } from '../fixtures/ncp-seed.js';
@@ -29,15 +30,43 @@ async function takenFrom(store: TestStore, owner: unknown): Promise<void> {
  * Freezes `follower` (SIGSTOP) past its lease, runs `meanwhile` (another follower takes the records over), then lets
  * it run again (SIGCONT), whatever `meanwhile` did, and returns how it ended.
  */
-async function frozenWhile(follower: ChildProcess & { result: Promise<CliResult> }, meanwhile: () => Promise<void>): Promise<CliResult> {
+async function frozenWhile(store: TestStore, follower: ChildProcess & { result: Promise<CliResult> }, meanwhile: () => Promise<void>): Promise<CliResult> {
   try {
-    follower.kill('SIGSTOP');
+    await stopOutsideWrite(store, follower);
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     await meanwhile();
   } finally {
     follower.kill('SIGCONT');
   }
   return follower.result;
+}
+
+/**
+ * Stops `follower` where it holds no SQLite write lock: nothing can take that lock from a stopped process (on
+ * PostgreSQL the server ends a follower's transaction left silent past its lease, test/frozen-in-transaction.test.ts),
+ * so stopped inside a write it would keep the other follower from writing at all. Tried again until the file can
+ * be written with the follower stopped.
+ */
+async function stopOutsideWrite(store: TestStore, follower: ChildProcess): Promise<void> {
+  for (;;) {
+    follower.kill('SIGSTOP');
+    if (store.kind === 'postgres' || writable(store.spec)) return;
+    follower.kill('SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Whether a write transaction can begin on the SQLite file at once. */
+function writable(path: string): boolean {
+  const database = new BetterSqlite3(path, { timeout: 0 });
+  try {
+    database.exec('begin immediate; rollback');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    database.close();
+  }
 }
 
 describe('a follower frozen past its lease while another took its records', () => {
@@ -53,7 +82,7 @@ describe('a follower frozen past its lease while another took its records', () =
       const frozen = startCli(poll(), { env: env() });
       await until(() => seeded.every(({ historyId }) => fake.reads(historyId) >= 1), 20_000);
       const owner = (await snapshot(suite.store)).deployments[0]!.lease_owner;
-      const result = await frozenWhile(frozen, async () => {
+      const result = await frozenWhile(suite.store, frozen, async () => {
         // Its requests were in flight as it froze; their answers, read once it runs again, are final.
         for (const { historyId } of seeded) fake.script(historyId, [{ status: 'success' }]);
         const other = startCli(poll(), { env: env() });
@@ -86,7 +115,7 @@ describe('a follower frozen past its lease while another took its records', () =
       await t.cluster.api.waitForWatches(1, 'prod');
       await until(async () => (await snapshot(t.store)).deployments.every((d) => d.lease_owner !== null), 20_000);
       const owner = (await snapshot(t.store)).deployments[0]!.lease_owner;
-      const result = await frozenWhile(frozen, async () => {
+      const result = await frozenWhile(t.store, frozen, async () => {
         const other = track();
         await takenFrom(t.store, owner);
         await t.cluster.api.waitForWatches(2, 'prod');
