@@ -108,6 +108,26 @@ describeEachStore('cleanup on %s', (kind) => {
     expect((await show(merged!)).id).toBe(kept);
   });
 
+  it('gives the kept record the commits only a merged duplicate recorded, so lead time still measures them', async () => {
+    const at = ago(minutes(30));
+    const [kept, merged] = await insertHistory(store.spec, [
+      { status: 'success', version: '6.1.0', createdAt: at, completedAt: new Date(at.getTime() + 60_000) },
+      { status: 'stale', version: '6.1.0', createdAt: new Date(at.getTime() + 2_000) },
+    ]);
+    const committed = new Date(at.getTime() - minutes(120)).toISOString();
+    for (const [id, sha] of [[merged, 'c0ffee01'], [merged, 'c0ffee02'], [kept, 'c0ffee02']] as const) {
+      await execSql(store, `insert into deployment_commits (deployment_id, sha, committed_at, shallow) values (${id}, '${sha}', '${committed}', 0)`);
+    }
+    const stats = () => runCliJson<{ leadTime: { measured: number } }>(['--db', store.spec, 'stats']);
+    expect((await stats()).json.leadTime.measured).toBe(1);
+
+    const { result } = await cleanup(['--duplicates', '--apply']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect((await remainingIds())).toEqual([kept]);
+    expect((await stats()).json.leadTime.measured).toBe(2);
+  });
+
   it('lists every group and record in --json however many there are, and shows a person the first 20 of each with a count of the rest', async () => {
     const old = ago(days(90));
     await insertHistory(

@@ -87,7 +87,7 @@ function postgresAt(start: string, step: string, plusSeconds: number): string {
  * The merge written straight in SQL, as a baseline for `cleanup --duplicates --apply` on the same data: the
  * klepaas copies share their original's time to the millisecond, so one window function over app, environment,
  * commit, version and rollback flag finds them all. The most final record of each is kept (then the newest), the
- * others' events move to it, their ids and keys are recorded as merged, and they are deleted. Run in one
+ * others' events and commits move to it, their ids and keys are recorded as merged, and they are deleted. Run in one
  * transaction.
  */
 export function baselineMerge(kind: Kind, at: string): string[] {
@@ -99,6 +99,10 @@ export function baselineMerge(kind: Kind, at: string): string[] {
        from deployments where commit_sha is not null or version is not null
      ) as ranked where id <> kept_id`,
     `update deployment_events set deployment_id = m.kept_id from baseline_merges m where deployment_events.deployment_id = m.id`,
+    // The commits only a duplicate recorded go to its kept record, as cleanup's do.
+    `insert into deployment_commits (deployment_id, sha, committed_at, shallow)
+     select m.kept_id, c.sha, c.committed_at, c.shallow from baseline_merges m join deployment_commits c on c.deployment_id = m.id where true
+     on conflict (deployment_id, sha) do nothing`,
     // Links from other records (a rollback's target, a rolled-back record's rollback) follow their record, as cleanup's do.
     `update deployments set rollback_of = m.kept_id from baseline_merges m where deployments.rollback_of = m.id`,
     `update deployments set rolled_back_by = m.kept_id from baseline_merges m where deployments.rolled_back_by = m.id`,

@@ -186,7 +186,7 @@ async function readFirstGroups(
 /**
  * Plans and merges in one transaction, set-based: the plan is written to a temporary table, the groups are handed
  * to `reader` as they were before the merge, and `beforeChange` runs before the first change (and only if there is one).
- * Then the duplicates' events move to their kept record, links from other records (`rollback_of`, `rolled_back_by`,
+ * Then the duplicates' events and recorded commits move to their kept record, links from other records (`rollback_of`, `rolled_back_by`,
  * earlier merges) are pointed at it, what only a duplicate knew (that it was rolled back, its idempotency key) is
  * carried over, the duplicates are remembered in `merged_deployments` (their ids and keys keep answering with the
  * kept record) and deleted, and each kept record gets a `cleanup` event naming what was merged into it. Each step
@@ -211,6 +211,13 @@ export async function mergeDuplicates(
   await beforeChange();
   const duplicates = sql`select id, kept_id from ${plan} where rank > 1`;
   const moved = await sql`update deployment_events set deployment_id = p.kept_id from (${duplicates}) as p where deployment_events.deployment_id = p.id`.execute(tx);
+  // The commits a duplicate recorded are the deployment's too: the kept record takes those it lacks, where deleting
+  // the duplicate would have taken them with it (lead time would lose the changes only it knew). `where true` keeps
+  // SQLite from reading the upsert's `on` as a join's.
+  await sql`
+    insert into deployment_commits (deployment_id, sha, committed_at, shallow)
+    select p.kept_id, c.sha, c.committed_at, c.shallow from (${duplicates}) as p join deployment_commits c on c.deployment_id = p.id where true
+    on conflict (deployment_id, sha) do nothing`.execute(tx);
   for (const [table, column] of [['deployments', 'rollback_of'], ['deployments', 'rolled_back_by'], ['merged_deployments', 'merged_into']] as const) {
     await sql`update ${sql.table(table)} set ${sql.ref(column)} = p.kept_id from (${duplicates}) as p where ${sql.ref(`${table}.${column}`)} = p.id`.execute(tx);
   }
