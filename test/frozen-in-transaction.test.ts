@@ -11,7 +11,8 @@ import { storeKinds } from './support/stores.js';
  * A follower stopped (SIGSTOP, a suspended VM, a starved runner) between a statement of its transaction and the
  * commit keeps the row locks of every record it follows. Its leases lapse, but another follower's claim would wait
  * for those locks for as long as it stays stopped: the server must end a follower's transaction left silent past a
- * lease's life. PostgreSQL only: a SQLite write lock held by a stopped process is held until it runs again.
+ * lease's life (five seconds at the least). PostgreSQL only: a SQLite write lock held by a stopped process is held
+ * until it runs again.
  */
 describe.skipIf(!storeKinds().includes('postgres'))('a follower stopped inside its transaction on postgres', () => {
   const suite = ncpSuite('postgres');
@@ -19,7 +20,7 @@ describe.skipIf(!storeKinds().includes('postgres'))('a follower stopped inside i
   const leases = { SHIPLOG_LEASE_TTL: '2s', SHIPLOG_HEARTBEAT_MS: '100' };
   const poll = () => startCli(['--db', suite.store.spec, 'poll', '--all', '--interval', '100ms', '--timeout', '60s'], { env: ncpEnv(fake, leases) });
 
-  it('holds its records only until its lease would have lapsed: another follower then takes them over and settles them', async () => {
+  it('holds its records only until the server ends its transaction: another follower then takes them over and settles them', async () => {
     const seeded = await seedNcpDeployments(suite.store.spec, fake, 3, [{ status: 'inprogress' }]);
     const stopped = poll();
     const locker = new pg.Client({ connectionString: suite.store.spec });

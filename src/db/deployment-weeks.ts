@@ -121,8 +121,9 @@ export async function createDeploymentWeeks(tx: Transaction<Database>, kind: Kin
       begin ${addParts(kind, sql`${countedOf('old', -1, false)} union all ${countedOf('new', 1, false)}`)}; end`.execute(tx);
   } else {
     // Once a statement, from its transition tables: a bulk write (an import, cleanup's merge) is one upsert. An
-    // update trigger with transition tables cannot name columns, so it runs for every update (a heartbeat too):
-    // parts that cancel out, as they do where no counted column changed, write nothing.
+    // update trigger with transition tables cannot name columns, so it runs for every update (a heartbeat of ten
+    // thousand records too): a row whose id and counted columns are as they were is left out before anything is
+    // worked out for it, and parts that cancel out write nothing.
     const follow = async (name: string, event: string, tables: string, rows: RawBuilder<unknown>) => {
       await sql`
         create function ${sql.raw(`deployment_weeks_${name}`)}() returns trigger language plpgsql as $$
@@ -136,7 +137,16 @@ export async function createDeploymentWeeks(tx: Transaction<Database>, kind: Kin
     };
     await follow('insert', 'insert', 'new table as inserted', countedOf('inserted', 1));
     await follow('delete', 'delete', 'old table as deleted', countedOf('deleted', -1));
-    await follow('update', 'update', 'old table as before_update new table as after_update', sql`${countedOf('before_update', -1)} union all ${countedOf('after_update', 1)}`);
+    // No row of `other` with the same id and counted columns as `row`.
+    const withoutTwinIn = (other: string, row: string) =>
+      sql.raw(`not exists (select 1 from ${other} where ${other}.id = ${row}.id and (${countedColumns.map((c) => `${other}.${c}`).join(', ')}) is not distinct from (${countedColumns.map((c) => `${row}.${c}`).join(', ')}))`);
+    await follow(
+      'update',
+      'update',
+      'old table as before_update new table as after_update',
+      sql`${countedOf('before_update', -1)} where ${withoutTwinIn('after_update', 'before_update')}
+        union all ${countedOf('after_update', 1)} where ${withoutTwinIn('before_update', 'after_update')}`,
+    );
   }
   // After the triggers: on PostgreSQL creating them waits for, then holds off, every writer of deployments until
   // this transaction commits, so no deployment written meanwhile is missed by this fill.

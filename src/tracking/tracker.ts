@@ -25,6 +25,9 @@ export const leaseTtlMs = process.env.SHIPLOG_LEASE_TTL ? parseTimeLimit(process
  */
 const claimBatch = 500;
 
+/** The least time a follower's transaction may stay silent before the server ends it (see Tracker's write). */
+const stalledTransactionFloorMs = 5_000;
+
 /** ISO-8601 UTC instant before which a lease's heartbeat means its follower is gone. */
 export function leaseExpiredBefore(now = Date.now()): string {
   return new Date(now - leaseTtlMs).toISOString();
@@ -214,11 +217,12 @@ export class Tracker {
   /**
    * A write transaction of this follower. Should the process stop inside it (frozen, suspended, starved) past a
    * lease's life, the server ends it: its row locks would otherwise keep every other follower from taking the
-   * deployments over, and a follower silent that long has lost its leases anyway.
+   * deployments over, and a follower silent that long has lost its leases anyway. Never sooner than
+   * stalledTransactionFloorMs, so a lease set short does not end the transactions of a follower merely slowed.
    */
   private write<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.store.write(async (tx) => {
-      await this.store.dialect.endIfStalled(tx, leaseTtlMs);
+      await this.store.dialect.endIfStalled(tx, Math.max(leaseTtlMs, stalledTransactionFloorMs));
       return work(tx);
     });
   }
