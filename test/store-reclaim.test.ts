@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import type { CleanupReport } from '../src/repair/cleanup.js';
+import { runCli, runCliJson } from './support/cli.js';
 import { duplicateHistory } from './support/duplicate-history.js';
 import { createSchemaThrough } from './support/older-schema.js';
 import { createTestStore, storeKinds, type TestStore } from './support/stores.js';
@@ -30,6 +31,29 @@ describe.skipIf(!storeKinds().includes('postgres'))('a PostgreSQL store after a 
       expect(await vacuumed(client, 'deployments')).toBe(true);
       expect(await vacuumed(client, 'deployment_events')).toBe(true);
     });
+  });
+
+  it('keeps what cleanup --apply saved when it cannot be vacuumed, and says so', async () => {
+    await runCli(['--db', store.spec, 'history']);
+    const holder = new pg.Client({ connectionString: store.spec });
+    await holder.connect();
+    try {
+      await withClient(store, async (client) => {
+        for (const statement of duplicateHistory('postgres', 300, 40)) await client.query(statement);
+        // Writes do not wait for this lock; VACUUM does, and gives up after the lock timeout.
+        await client.query(`alter database ${new URL(store.spec).pathname.slice(1)} set lock_timeout = '300ms'`);
+      });
+      await holder.query('begin');
+      await holder.query('lock table deployment_events in share update exclusive mode');
+      const { result, json } = await runCliJson<CleanupReport>(['--db', store.spec, 'cleanup', '--duplicates', '--apply']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(json.duplicates!.records).toBeGreaterThan(0);
+      expect(json.notes.join('\n')).toMatch(/the changes are saved, but the store could not be vacuumed afterwards \(.*lock timeout.*\)/);
+    } finally {
+      await holder.end();
+    }
+    const after = await runCliJson<CleanupReport>(['--db', store.spec, 'cleanup', '--duplicates']);
+    expect(after.json.duplicates!.records).toBe(0);
   });
 
   it('is vacuumed once a command upgraded its schema, not when it made a new one', async () => {

@@ -89,15 +89,24 @@ export class Store {
     return this.run(() => this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work));
   }
 
-  /** See StoreDialect's reclaim: after a change to a large part of the store. */
-  reclaim(): Promise<void> {
-    return this.run(() => this.dialect.reclaim(this.db));
+  /**
+   * See StoreDialect's reclaim: after a change to a large part of the store, committed already. Upkeep the server
+   * would do on its own later, so it cannot fail what came before it: returns why it could not be done, or null.
+   */
+  async reclaim(): Promise<string | null> {
+    try {
+      await this.run(() => this.dialect.reclaim(this.db));
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   async migrate(): Promise<void> {
     const applied = this.appliedAtOpen;
     this.appliedAtOpen = undefined;
     const upgraded = await this.run(() => migrate(this.db, this.dialect, applied));
+    // Where the upkeep cannot be done now, the server's autovacuum does it later.
     if (upgraded) await this.reclaim();
   }
 

@@ -99,7 +99,8 @@ export async function cleanup(store: Store, request: CleanupRequest, listener: C
     report.backup = backupPath;
   };
   await store.write((tx) => planAndApply(tx, { ...pass, beforeChange }, report));
-  if (hasChanges(report)) await store.reclaim();
+  const unreclaimed = hasChanges(report) ? await store.reclaim() : null;
+  if (unreclaimed !== null) report.notes.push(`the changes are saved, but the store could not be vacuumed afterwards (${unreclaimed}); the server's autovacuum will do it`);
   if (store.dialect.kind === 'postgres' && request.backupPath === null && hasChanges(report)) {
     report.notes.push('no backup was written: shiplog backs up SQLite stores only; back up PostgreSQL with pg_dump');
   }
