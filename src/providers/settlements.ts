@@ -110,3 +110,35 @@ export class Settlements {
     this.board.finish(settled.id, settled.label, `${status}: ${words} (${formatDuration(Date.now() - settled.since)})`);
   }
 }
+
+/**
+ * What every follower `track` runs (rollouts, Helm releases) tells of its work, from the deployments it follows
+ * (`followed`, by id) and its Settlements.
+ */
+export abstract class SettlingFollower<Followed> {
+  protected readonly followed = new Map<number, Followed>();
+  protected readonly settlements: Settlements;
+
+  constructor(tracker: Tracker, board: ProgressDisplay) {
+    this.settlements = new Settlements(tracker, board, () => this.followed.size);
+  }
+
+  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
+  get outcomes(): ReadonlyMap<number, Status> {
+    return this.settlements.outcomes;
+  }
+
+  /** Rejects with the first failure retrying cannot mend (401/403, a failed exec plugin, a store that fails); never resolves. */
+  get failed(): Promise<never> {
+    return this.settlements.failed;
+  }
+
+  /** Whether a deployment is followed or an outcome is being committed: idle() will resolve later, not now. */
+  get busy(): boolean {
+    return this.settlements.busy;
+  }
+
+  has(id: number): boolean {
+    return this.followed.has(id);
+  }
+}

@@ -2,7 +2,7 @@ import type { Status } from '../../deployment/lifecycle.js';
 import type { ShiplogError } from '../../errors.js';
 import type { ProgressDisplay } from '../../terminal/progress.js';
 import type { Tracker } from '../../tracking/tracker.js';
-import { Settlements } from '../settlements.js';
+import { SettlingFollower } from '../settlements.js';
 import { isCredentialFailure, isTransientFailure } from '../kubernetes/api-failure.js';
 import type { ClusterPool } from '../kubernetes/cluster-pool.js';
 import type { KubeCluster } from '../kubernetes/cluster.js';
@@ -41,9 +41,7 @@ interface ReleaseOutcome {
  * Release records change a few times in a deploy's life, so a read every few seconds costs the API server less than
  * a watch per namespace would keep open. Used by `track` and by `deploy --helm --wait` alike.
  */
-export class ReleaseFollower {
-  private readonly settlements: Settlements;
-  private readonly followed = new Map<number, FollowedRelease>();
+export class ReleaseFollower extends SettlingFollower<FollowedRelease> {
   private readonly records = new WeakMap<KubeCluster, HelmRecords>();
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
@@ -55,26 +53,9 @@ export class ReleaseFollower {
     private readonly board: ProgressDisplay,
     private readonly pollMs: number,
   ) {
-    this.settlements = new Settlements(tracker, board, () => this.followed.size);
+    super(tracker, board);
   }
 
-  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
-  get outcomes(): ReadonlyMap<number, Status> {
-    return this.settlements.outcomes;
-  }
-
-  /** Rejects with the first failure retrying cannot mend (401/403, an unreadable record, a store that fails); never resolves. */
-  get failed(): Promise<never> {
-    return this.settlements.failed;
-  }
-
-  get busy(): boolean {
-    return this.settlements.busy;
-  }
-
-  has(id: number): boolean {
-    return this.followed.has(id);
-  }
 
   /** Throws when this process cannot follow the deployment: its target unreadable (exit 2), or its context not here (exit 5). */
   check(record: Pick<RolloutRecord, 'key' | 'target'>): void {

@@ -2,7 +2,7 @@ import type { Status } from '../../deployment/lifecycle.js';
 import type { ShiplogError } from '../../errors.js';
 import type { ProgressDisplay } from '../../terminal/progress.js';
 import type { Tracker } from '../../tracking/tracker.js';
-import { Settlements } from '../settlements.js';
+import { SettlingFollower } from '../settlements.js';
 import type { ClusterPool } from './cluster-pool.js';
 import type { KubeCluster } from './cluster.js';
 import { NamespaceWatch, type NamespaceListener } from './namespace-watch.js';
@@ -49,10 +49,8 @@ interface Rollout {
  * `workloadVerdict`; a final verdict becomes
  * one compare-and-set transaction through the tracker. Used by `track` and by `deploy --k8s --wait` alike.
  */
-export class RolloutFollower {
-  private readonly settlements: Settlements;
+export class RolloutFollower extends SettlingFollower<Rollout> {
   private readonly watches = new Map<string, NamespaceWatch>();
-  private readonly rollouts = new Map<number, Rollout>();
   /** Rollout ids by `watchKey + name`, so an event reaches only the rollouts of its workload. */
   private readonly byDeployment = new Map<string, Set<number>>();
 
@@ -63,27 +61,9 @@ export class RolloutFollower {
     private readonly tuning: WatchTuning,
     private readonly log: (line: string) => void,
   ) {
-    this.settlements = new Settlements(tracker, board, () => this.rollouts.size);
+    super(tracker, board);
   }
 
-  /** The status each settled deployment is in after this process's change (another writer's, if it came first). */
-  get outcomes(): ReadonlyMap<number, Status> {
-    return this.settlements.outcomes;
-  }
-
-  /** Rejects with the first failure retrying cannot mend (401/403, a failed exec plugin, a store that fails); never resolves. */
-  get failed(): Promise<never> {
-    return this.settlements.failed;
-  }
-
-  /** Whether a rollout is followed or an outcome is being committed: idle() will resolve later, not now. */
-  get busy(): boolean {
-    return this.settlements.busy;
-  }
-
-  has(id: number): boolean {
-    return this.rollouts.has(id);
-  }
 
   /**
    * Starts following a deployment this process's tracker holds: joins (or opens) the watch of its namespace and
@@ -91,7 +71,7 @@ export class RolloutFollower {
    * cannot be loaded; a failure of the API server that retrying cannot mend comes through `failed` and idle().
    */
   add(record: RolloutRecord): void {
-    if (this.rollouts.has(record.id)) return;
+    if (this.followed.has(record.id)) return;
     const target = readKubernetesTarget(record.key, record.target);
     const cluster = this.clusters.get(target);
     const watchKey = `${cluster.where.context}\u0000${target.namespace}\u0000${target.kind}`;
@@ -107,7 +87,7 @@ export class RolloutFollower {
       waitFor: target.generation,
       message: 'not observed yet',
     };
-    this.rollouts.set(rollout.id, rollout);
+    this.followed.set(rollout.id, rollout);
     const ids = this.byDeployment.get(watchKey + target.name) ?? new Set<number>();
     this.byDeployment.set(watchKey + target.name, ids.add(rollout.id));
     if (watch.listed) this.judge(rollout, watch.current(target.name));
@@ -131,7 +111,7 @@ export class RolloutFollower {
    * compare-and-set transaction. Others (pending, already timeout or stale) are left as they are.
    */
   async expire(limit: string): Promise<void> {
-    for (const rollout of [...this.rollouts.values()]) {
+    for (const rollout of [...this.followed.values()]) {
       if (this.tracker.get(rollout.id)?.status === 'running') {
         const explanation = `no outcome within ${limit}; last seen: ${rollout.message}`;
         this.settlements.settle(rollout, { to: 'timeout', detail: explanation, error: explanation });
@@ -143,7 +123,7 @@ export class RolloutFollower {
 
   /** Stops following the deployments whose lease this process has lost to another follower. */
   dropUnheld(): void {
-    for (const rollout of [...this.rollouts.values()]) {
+    for (const rollout of [...this.followed.values()]) {
       if (this.tracker.get(rollout.id)) continue;
       this.remove(rollout);
       this.settlements.takenOver(rollout);
@@ -174,19 +154,19 @@ export class RolloutFollower {
   private listenerFor(watchKey: string): NamespaceListener {
     return {
       changed: (name: string, observed: WorkloadSnapshot | 'deleted') => {
-        for (const id of this.byDeployment.get(watchKey + name) ?? []) this.judge(this.rollouts.get(id)!, observed);
+        for (const id of this.byDeployment.get(watchKey + name) ?? []) this.judge(this.followed.get(id)!, observed);
       },
       listed: () => {
         const watch = this.watches.get(watchKey);
         if (!watch) return;
-        for (const rollout of [...this.rollouts.values()]) if (rollout.watchKey === watchKey) this.judge(rollout, watch.current(rollout.name));
+        for (const rollout of [...this.followed.values()]) if (rollout.watchKey === watchKey) this.judge(rollout, watch.current(rollout.name));
       },
       failed: (error: ShiplogError) => this.settlements.fail(error),
     };
   }
 
   private judge(rollout: Rollout, observed: WorkloadSnapshot | 'deleted'): void {
-    if (!this.rollouts.has(rollout.id)) return;
+    if (!this.followed.has(rollout.id)) return;
     const verdict = workloadVerdict(rollout.kind, observed, rollout.waitFor);
     rollout.message = verdict.message;
     if (verdict.state === 'waiting') {
@@ -199,7 +179,7 @@ export class RolloutFollower {
 
   /** Called after a settle is registered, so idle() never resolves between the verdict and its commit. */
   private remove(rollout: Rollout): void {
-    this.rollouts.delete(rollout.id);
+    this.followed.delete(rollout.id);
     this.byDeployment.get(rollout.watchKey + rollout.name)?.delete(rollout.id);
     this.settlements.wake();
   }
