@@ -44,6 +44,29 @@ describeEachStore('stats on %s', (kind) => {
     expect(json.timeToRestore).toEqual({ outages: 2, restored: 2, medianMs: minutes(20), tier: 'elite' });
   });
 
+  it('counts a span that begins in the middle of a week exactly: that week\'s records before --since are left out', async () => {
+    // Wednesday 4 March 2026 (UTC): its week began on Monday the 2nd. Weeks are counted ahead in the store, so the
+    // week a span begins in must be counted from its records.
+    const at = (time: string) => new Date(time);
+    await insertHistory(store.spec, [
+      { status: 'failed', createdAt: at('2026-03-01T12:00:00.000Z'), completedAt: at('2026-03-01T12:05:00.000Z') },
+      { status: 'failed', createdAt: at('2026-03-02T08:00:00.000Z'), completedAt: at('2026-03-02T08:05:00.000Z') },
+      { status: 'failed', createdAt: at('2026-03-03T23:59:59.999Z'), completedAt: at('2026-03-04T00:05:00.000Z') },
+      { status: 'success', createdAt: at('2026-03-04T00:00:00.000Z'), completedAt: at('2026-03-04T00:05:00.000Z') },
+      { status: 'cancelled', createdAt: at('2026-03-06T10:00:00.000Z'), completedAt: at('2026-03-06T10:01:00.000Z') },
+      { status: 'success', createdAt: at('2026-03-09T09:00:00.000Z'), completedAt: at('2026-03-09T09:05:00.000Z') },
+      { status: 'failed', createdAt: at('2026-03-20T09:00:00.000Z'), completedAt: at('2026-03-20T09:05:00.000Z') },
+    ]);
+
+    const { result, json } = await runCliJson<Stats>(['--db', store.spec, 'stats', '--since', '2026-03-04']);
+    const report = await runCliJson<{ deployments: number }>(['--db', store.spec, 'report', '--html', join(store.dir, 'report.html'), '--since', '2026-03-04']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(json.deployments).toEqual({ total: 4, success: 2, failed: 1, cancelled: 1, unresolved: 0, rollbacks: 0 });
+    expect(report.result.code, report.result.stderr).toBe(0);
+    expect(report.json.deployments).toBe(4);
+  });
+
   it('counts an outage that has not ended as not restored', async () => {
     await insertHistory(store.spec, [
       { status: 'success', createdAt: ago(days(3)), completedAt: ago(days(3)) },
