@@ -49,7 +49,7 @@ export const runTimeRanges = [
   { column: 'ran_1h_or_more', belowMs: Infinity },
 ] as const;
 
-export type CountColumn = keyof typeof counts;
+type CountColumn = keyof typeof counts;
 export type RunTimeColumn = (typeof runTimeRanges)[number]['column'];
 type WeekCounts = DeploymentWeeksTable;
 
@@ -58,7 +58,7 @@ const countColumns = Object.keys(counts) as CountColumn[];
 const allColumns: (CountColumn | RunTimeColumn)[] & (keyof DeploymentWeeksTable)[] = [...countColumns, ...runTimeRanges.map((range) => range.column)];
 
 /** The columns of a deployment its part depends on: an update that changes none of them changes no week. */
-export const countedColumns = ['created_at', 'app', 'env', 'status', 'is_rollback', 'rolled_back_by', 'started_at', 'completed_at'] as const;
+const countedColumns = ['created_at', 'app', 'env', 'status', 'is_rollback', 'rolled_back_by', 'started_at', 'completed_at'] as const;
 
 /**
  * The parts of `rows` (a query of the countedColumns and `sign`, 1 to add a deployment and -1 to take it away),
