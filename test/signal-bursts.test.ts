@@ -128,7 +128,12 @@ describeEachStore('a burst of signals stops track once, on %s', (kind) => {
  */
 async function interruptStart(burst: BurstKind, argv: string[], signal: NodeJS.Signals, env: NodeJS.ProcessEnv, started: () => boolean): Promise<CliResult> {
   const child = startProcess(burst.wrap(argv), { env });
-  await until(started, 20_000);
+  // A shiplog that ends before it starts waiting says why, where waiting out the time would say only that it did not start.
+  const endedEarly = child.result.then((result) => {
+    throw new Error(`${argv.slice(2).join(' ')} ended before it began to wait: exit ${result.code} ${result.signal ?? ''}\n${result.stderr}`);
+  });
+  endedEarly.catch(() => undefined);
+  await Promise.race([until(started, 20_000), endedEarly]);
   spawn('sh', ['-c', burst.send(child.pid!, signal)], { stdio: 'ignore' });
   return child.result;
 }
