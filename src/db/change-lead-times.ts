@@ -1,7 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { pagesOfRawRows } from './row-stream.js';
-import { groupsOf, inSpan, mondayOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { groupOfWeek, groupsOf, inSpan, mondayOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
 import { countInRanges } from './range-counts.js';
 import type { Queryable } from './store.js';
 
@@ -22,12 +22,6 @@ export interface UnrecordedChange {
   completedAt: string;
 }
 
-/** The group a change counts in: the span, or the week of its first success. */
-function bucketOf(grouping: Grouping): RawBuilder<string> {
-  return grouping === 'span' ? sql<string>`${sql.lit(wholeSpan)}` : sql<string>`week`;
-}
-
-
 /**
  * Each group's changes (see db/delivered-changes.ts), counted in one scan of the narrow table, and the median of
  * the lead times the store knows: the middle one or two of each group, read in the order of a lead-time index.
@@ -35,7 +29,7 @@ function bucketOf(grouping: Grouping): RawBuilder<string> {
 export async function storedLeadTimes(q: Queryable, filter: SpanFilter, grouping: Grouping): Promise<Map<string, StoredLeadTimes>> {
   // The week bound as well lets the index of counts be read from the span's first week on.
   const { rows } = await sql<{ bucket: string; total: number | string; measured: number | string; flagged: number | string }>`
-    select ${bucketOf(grouping)} as bucket, count(*) as total, count(lead_ms) as measured, sum(unrecorded) as flagged
+    select ${groupOfWeek(grouping)} as bucket, count(*) as total, count(lead_ms) as measured, sum(unrecorded) as flagged
     from delivered_changes
     where week >= ${mondayOf(filter.since.slice(0, 10))} and ${inSpan(filter, 'delivered_changes')}
     group by 1`.execute(q);
@@ -68,7 +62,7 @@ async function middleLeadTime(q: Queryable, filter: SpanFilter, week: string | u
 /** The changes whose commit time only a checkout can tell, a page at a time. */
 export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<UnrecordedChange[]> {
   const query = sql<{ bucket: string; sha: string; completed_at: string | null }>`
-    select ${bucketOf(grouping)} as bucket, sha, completed_at from delivered_changes where ${inSpan(filter, 'delivered_changes')} and unrecorded = 1`;
+    select ${groupOfWeek(grouping)} as bucket, sha, completed_at from delivered_changes where ${inSpan(filter, 'delivered_changes')} and unrecorded = 1`;
   for await (const page of pagesOfRawRows(q, kind, query, pageSize)) {
     yield page.filter((row) => row.completed_at !== null).map((row) => ({ bucket: String(row.bucket), sha: row.sha, completedAt: row.completed_at! }));
   }
@@ -77,7 +71,7 @@ export async function* unrecordedChanges(q: Queryable, kind: StoreDialect['kind'
 /** The lead times the store knows, a page at a time: what a median over them and a checkout's must read. */
 export async function* storedLeadTimeValues(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping, pageSize: number): AsyncGenerator<{ bucket: string; value: number }[]> {
   const query = sql<{ bucket: string; value: number | string }>`
-    select ${bucketOf(grouping)} as bucket, lead_ms as value from delivered_changes where ${inSpan(filter, 'delivered_changes')} and lead_ms is not null`;
+    select ${groupOfWeek(grouping)} as bucket, lead_ms as value from delivered_changes where ${inSpan(filter, 'delivered_changes')} and lead_ms is not null`;
   for await (const page of pagesOfRawRows(q, kind, query, pageSize)) yield page.map((row) => ({ bucket: String(row.bucket), value: Number(row.value) }));
 }
 

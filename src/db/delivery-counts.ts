@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { weeksInSpan } from './deployment-weeks.js';
 import type { StoreDialect } from './dialect.js';
-import { groupsOf, wholeSpan, type Grouping, type SpanFilter } from './span-filter.js';
+import { groupOfWeek, groupsOf, type Grouping, type SpanFilter } from './span-filter.js';
 import type { Queryable } from './store.js';
 
 /** How a span's deployments ended, counted in the database. A change is a deployment that is not a rollback. */
@@ -23,7 +23,7 @@ export interface DeliveryCounts {
  */
 export async function deliveryCounts(q: Queryable, kind: StoreDialect['kind'], filter: SpanFilter, grouping: Grouping): Promise<Map<string, DeliveryCounts>> {
   const { rows } = await sql<Record<keyof DeliveryCounts | 'bucket', string | number>>`
-    select ${grouping === 'span' ? sql.lit(wholeSpan) : sql`week`} as bucket,
+    select ${groupOfWeek(grouping)} as bucket,
       sum(total) as total, sum(success) as success, sum(failed) as failed, sum(cancelled) as cancelled, sum(rollbacks) as rollbacks,
       sum(successful_changes) as "successfulChanges", sum(failed_changes) as "failedChanges", sum(rolled_back_changes) as "rolledBackChanges"
     from (${weeksInSpan(kind, filter)}) as weeks

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import type { Database, DeploymentWeeksTable } from './schema.js';
-import { inSpan, mondayOf, type SpanFilter } from './span-filter.js';
+import { inSpan, mondayOf, pairTerms, type SpanFilter } from './span-filter.js';
 import { msBetween, weekOf } from './sql-time.js';
 
 /*
@@ -124,24 +124,24 @@ export async function createDeploymentWeeks(tx: Transaction<Database>, kind: Kin
     // update trigger with transition tables cannot name columns, so it runs for every update (a heartbeat of ten
     // thousand records too): a row whose id and counted columns are as they were is left out before anything is
     // worked out for it, and parts that cancel out write nothing.
-    const follow = async (name: string, event: string, tables: string, rows: RawBuilder<unknown>) => {
+    const follow = async (event: 'insert' | 'delete' | 'update', tables: string, rows: RawBuilder<unknown>) => {
+      const name = sql.raw(`deployment_weeks_${event}`);
       await sql`
-        create function ${sql.raw(`deployment_weeks_${name}`)}() returns trigger language plpgsql as $$
+        create function ${name}() returns trigger language plpgsql as $$
         begin
           ${addParts(kind, rows)};
           return null;
         end $$`.execute(tx);
       await sql`
-        create trigger ${sql.raw(`deployment_weeks_${name}`)} after ${sql.raw(event)} on deployments
-        referencing ${sql.raw(tables)} for each statement execute function ${sql.raw(`deployment_weeks_${name}`)}()`.execute(tx);
+        create trigger ${name} after ${sql.raw(event)} on deployments
+        referencing ${sql.raw(tables)} for each statement execute function ${name}()`.execute(tx);
     };
-    await follow('insert', 'insert', 'new table as inserted', countedOf('inserted', 1));
-    await follow('delete', 'delete', 'old table as deleted', countedOf('deleted', -1));
+    await follow('insert', 'new table as inserted', countedOf('inserted', 1));
+    await follow('delete', 'old table as deleted', countedOf('deleted', -1));
     // No row of `other` with the same id and counted columns as `row`.
     const withoutTwinIn = (other: string, row: string) =>
       sql.raw(`not exists (select 1 from ${other} where ${other}.id = ${row}.id and (${countedColumns.map((c) => `${other}.${c}`).join(', ')}) is not distinct from (${countedColumns.map((c) => `${row}.${c}`).join(', ')}))`);
     await follow(
-      'update',
       'update',
       'old table as before_update new table as after_update',
       sql`${countedOf('before_update', -1)} where ${withoutTwinIn('after_update', 'before_update')}
@@ -150,7 +150,7 @@ export async function createDeploymentWeeks(tx: Transaction<Database>, kind: Kin
   }
   // After the triggers: on PostgreSQL creating them waits for, then holds off, every writer of deployments until
   // this transaction commits, so no deployment written meanwhile is missed by this fill.
-  await sql`${addParts(kind, countedOf('deployments', 1))}`.execute(tx);
+  await addParts(kind, countedOf('deployments', 1)).execute(tx);
 }
 
 /**
@@ -160,10 +160,9 @@ export async function createDeploymentWeeks(tx: Transaction<Database>, kind: Kin
 export function weeksInSpan(kind: Kind, filter: SpanFilter): RawBuilder<WeekCounts> {
   const firstWeek = mondayOf(filter.since.slice(0, 10));
   const nextWeek = new Date(Date.parse(`${firstWeek}T00:00:00.000Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
-  const pair = sql`${filter.app === undefined ? sql`` : sql`and app = ${filter.app}`} ${filter.env === undefined ? sql`` : sql`and env = ${filter.env}`}`;
   const firstWeekRows = sql`${countedOf('deployments', 1)} where ${inSpan(filter)} and deployments.created_at < ${nextWeek}`;
   return sql<WeekCounts>`
-    select week, app, env, ${sql.join(allColumns.map((column) => sql.ref(column)))} from deployment_weeks where week > ${firstWeek} ${pair}
+    select week, app, env, ${sql.join(allColumns.map((column) => sql.ref(column)))} from deployment_weeks where week > ${firstWeek} ${pairTerms(filter, 'deployment_weeks')}
     union all
     ${summedParts(kind, firstWeekRows)}`;
 }

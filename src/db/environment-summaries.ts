@@ -5,6 +5,7 @@ import { toDeployment } from './deployment-rows.js';
 import { unsettledIndexTerm, type EnvironmentState } from './deployments.js';
 import type { StoreDialect } from './dialect.js';
 import type { DeploymentsTable } from './schema.js';
+import { pairTerms } from './span-filter.js';
 import type { Queryable } from './store.js';
 
 /** What runs where, for a page: `open` holds only the newest few of each kind, the counts say how many there are. */
@@ -26,12 +27,10 @@ export async function summarizeEnvironments(
   filter: { app?: string; env?: string },
   newestOpenCount: number,
 ): Promise<EnvironmentSummary[]> {
-  const pair = (alias: string) =>
-    sql`${filter.app === undefined ? sql`` : sql`and ${sql.ref(`${alias}.app`)} = ${filter.app}`} ${filter.env === undefined ? sql`` : sql`and ${sql.ref(`${alias}.env`)} = ${filter.env}`}`;
   const current = await sql<Selectable<DeploymentsTable>>`
-    select d.* from last_successes s join deployments d on d.id = s.deployment_id where 1 = 1 ${pair('s')}`.execute(q);
+    select d.* from last_successes s join deployments d on d.id = s.deployment_id where 1 = 1 ${pairTerms(filter, 's')}`.execute(q);
   const counts = await sql<{ app: string; env: string; active: number | string; unresolved: number | string }>`
-    select app, env, sum(active) as active, sum(unresolved) as unresolved from deployment_weeks where 1 = 1 ${pair('deployment_weeks')}
+    select app, env, sum(active) as active, sum(unresolved) as unresolved from deployment_weeks where 1 = 1 ${pairTerms(filter, 'deployment_weeks')}
     group by app, env having sum(active) + sum(unresolved) > 0`.execute(q);
   const open = await newestOpen(q, kind, counts.rows, newestOpenCount);
   const summaries = new Map<string, EnvironmentSummary>();

@@ -35,10 +35,21 @@ export function withWholeSpan(rows: RawBuilder<unknown>, grouping: Grouping): Ra
 
 /** The condition on `deployments` (or an alias of it) that keeps the span's deployments. */
 export function inSpan(filter: SpanFilter, table = 'deployments'): RawBuilder<boolean> {
+  return sql<boolean>`${sql.ref(`${table}.created_at`)} >= ${filter.since} ${pairTerms(filter, table)}`;
+}
+
+/**
+ * The terms, each led by `and`, that keep the rows of `table` (or an alias) of the one app and the one environment
+ * `filter` names; none for what it does not name.
+ */
+export function pairTerms(filter: { app?: string; env?: string }, table: string): RawBuilder<unknown> {
   const column = (name: string) => sql.ref(`${table}.${name}`);
-  return sql<boolean>`${column('created_at')} >= ${filter.since}
-    ${filter.app === undefined ? sql`` : sql`and ${column('app')} = ${filter.app}`}
-    ${filter.env === undefined ? sql`` : sql`and ${column('env')} = ${filter.env}`}`;
+  return sql`${filter.app === undefined ? sql`` : sql`and ${column('app')} = ${filter.app}`} ${filter.env === undefined ? sql`` : sql`and ${column('env')} = ${filter.env}`}`;
+}
+
+/** The group of a row whose week (its Monday) is in its `week` column: the whole span, or that week. */
+export function groupOfWeek(grouping: Grouping): RawBuilder<string> {
+  return grouping === 'span' ? sql<string>`${sql.lit(wholeSpan)}` : sql<string>`week`;
 }
 
 /** The Monday of the week of `day` (`YYYY-MM-DD`, UTC), as weekOf finds it in SQL. */

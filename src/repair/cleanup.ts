@@ -99,9 +99,10 @@ export async function cleanup(store: Store, request: CleanupRequest, listener: C
     report.backup = backupPath;
   };
   await store.write((tx) => planAndApply(tx, { ...pass, beforeChange }, report));
-  const unreclaimed = hasChanges(report) ? await store.reclaim() : null;
+  const changed = hasChanges(report);
+  const unreclaimed = changed ? await store.reclaim() : null;
   if (unreclaimed !== null) report.notes.push(`the changes are saved, but the store could not be vacuumed afterwards (${unreclaimed}); the server's autovacuum will do it`);
-  if (store.dialect.kind === 'postgres' && request.backupPath === null && hasChanges(report)) {
+  if (store.dialect.kind === 'postgres' && request.backupPath === null && changed) {
     report.notes.push('no backup was written: shiplog backs up SQLite stores only; back up PostgreSQL with pg_dump');
   }
   return report;
